@@ -1,0 +1,1 @@
+//! Basenames: the file names, without extension, that entries publish under.

@@ -1,0 +1,7 @@
+//! Importers for Movable Type export files and WordPress WXR files.
+
+pub mod mt;
+pub mod source;
+pub mod wxr;
+
+pub use source::*;
