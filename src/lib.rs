@@ -8,3 +8,17 @@
 pub mod basename;
 pub mod import;
 pub mod model;
+pub mod config;
+pub mod site_root;
+pub mod store;
+pub mod sync;
+pub mod time;
+pub mod archive;
+pub mod change;
+pub mod plan;
+pub mod render;
+pub mod snapshot;
+pub mod blob;
+pub mod publish;
+pub mod cli;
+pub mod runner;

@@ -1,0 +1,181 @@
+//! `import`, `publish` and `run-periodic-tasks`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::{InputError, Site};
+use crate::change::{self, ChangeSet};
+use crate::import::{self, ImportReport};
+use crate::runner::{self, RunOptions, Workers};
+use crate::time::now;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Movable Type / TypePad export text.
+    Mt,
+    /// WordPress eXtended RSS, versions 1.0 to 1.2.
+    Wxr,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The format of the export file.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// The export file.
+    file: PathBuf,
+}
+
+pub fn import(site: &Site, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let batch = match args.format {
+        Format::Mt => import::mt::parse(&bytes),
+        Format::Wxr => import::wxr::parse(&bytes).map_err(|error| InputError(format!("{}: {error}", args.file.display())))?,
+    };
+    let settings = site.settings();
+    let report = site.store.write(|tx| import::apply::apply(tx, batch, &settings, now()))?;
+    print_import_report(&args.file, &report);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_import_report(file: &std::path::Path, report: &ImportReport) {
+    println!("Imported {}:", file.display());
+    println!("  entries:    {} new, {} updated", report.entries_created, report.entries_updated);
+    println!("  pages:      {} new, {} updated", report.pages_created, report.pages_updated);
+    println!("  comments:   {}", report.comments);
+    println!("  categories: {} new", report.categories_created);
+    println!("  authors:    {} new", report.authors_created);
+    if report.assets_created > 0 {
+        println!("  assets:     {} new", report.assets_created);
+    }
+    if report.assets_without_file > 0 {
+        println!(
+            "  {} asset files must be copied in by hand: attach each with `pressrun upload --replace PATH FILE`",
+            report.assets_without_file
+        );
+    }
+    println!("  skipped:    {}", report.skipped.len());
+    for skipped in &report.skipped {
+        println!("    line {} (record {}): {}", skipped.position.line, skipped.position.record, skipped.reason);
+    }
+    for warning in &report.warnings {
+        println!("  warning: line {} (record {}): {}", warning.position.line, warning.position.record, warning.reason);
+    }
+    for (given, stored) in &report.renamed {
+        println!("  basename {given:?} is stored as {stored:?}");
+    }
+    println!("  queued:     {} files", report.queued);
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Queue every file of the site, templates with the manual publish
+    /// type included.
+    #[arg(long, conflicts_with = "template")]
+    all: bool,
+    /// Queue every file of this template (repeatable).
+    #[arg(long, value_name = "NAME")]
+    template: Vec<String>,
+    /// List the files that would be queued and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn publish(site: &Site, args: PublishArgs) -> anyhow::Result<ExitCode> {
+    if !args.all && args.template.is_empty() {
+        return Err(InputError("say what to publish: --all or --template NAME".to_string()).into());
+    }
+    let settings = site.settings();
+    let queued = site.store.write(|tx| -> anyhow::Result<_> {
+        let mut change = ChangeSet { everything: args.all, include_manual: true, ..ChangeSet::default() };
+        for name in &args.template {
+            let template = tx.template_by_name(name)?.ok_or_else(|| InputError(format!("no template named {name:?}")))?;
+            change.templates.insert(template.id);
+        }
+        let queued = change::commit(tx, &settings, &change, now())?;
+        if args.dry_run {
+            return Err(DryRun(queued).into());
+        }
+        Ok(queued)
+    });
+    let queued = match queued {
+        Ok(queued) => queued,
+        Err(error) => match error.downcast::<DryRun>() {
+            Ok(DryRun(queued)) => {
+                for file in &queued.files {
+                    println!("{}{}", if file.removal { "remove " } else { "" }, file.path);
+                }
+                println!("{} files would be queued", queued.files.len());
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(error) => return Err(error),
+        },
+    };
+    for clash in &queued.clashes {
+        eprintln!("warning: {} is wanted by both {} and {}; only the first is published", clash.path, clash.kept.key(), clash.dropped.key());
+    }
+    println!("{} files queued", queued.files.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Carries a dry run's result out of the transaction it rolls back.
+#[derive(Debug, thiserror::Error)]
+#[error("dry run")]
+pub struct DryRun(pub change::Queued);
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Report each publish batch and each target's sync on stderr: files,
+    /// bytes and seconds.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Keep running, publishing and syncing as work arrives.
+    #[arg(long)]
+    daemon: bool,
+    /// Seconds a daemon sleeps when a pass found nothing to do.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    sleep: f64,
+    /// Jobs claimed and published per batch [default: PublishBatchSize].
+    #[arg(long, value_name = "N")]
+    load: Option<usize>,
+    /// Which work to do: publish, sync, or both (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "publish,sync", value_name = "KINDS")]
+    workers: Vec<WorkerKind>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WorkerKind {
+    Publish,
+    Sync,
+}
+
+pub fn run_periodic_tasks(site: &Site, args: RunArgs) -> anyhow::Result<ExitCode> {
+    if !(args.sleep.is_finite() && args.sleep >= 0.0) {
+        return Err(InputError(format!("--sleep {} is not a number of seconds", args.sleep)).into());
+    }
+    let options = RunOptions {
+        daemon: args.daemon,
+        sleep: Duration::from_secs_f64(args.sleep),
+        load: args.load,
+        workers: Workers {
+            publish: args.workers.contains(&WorkerKind::Publish),
+            sync: args.workers.contains(&WorkerKind::Sync),
+        },
+        verbose: args.verbose,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let shutdown = Arc::new(AtomicBool::new(false));
+    // A signal lets a daemon finish its current batch and stop cleanly.
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, shutdown.clone()).context("cannot install a signal handler")?;
+    }
+    let summary = runner::run_periodic_tasks(&site.config, &site.store, &site.settings(), &options, &shutdown)?;
+    Ok(if summary.failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,437 @@
+//! The publish worker: claims a batch of jobs, renders the files in
+//! parallel, writes them atomically under the site root, makes the batch
+//! durable with one filesystem sync, and only then, in one transaction,
+//! records the result, marks every written or removed path pending for
+//! every target and removes the jobs.
+//!
+//! A crash at any point loses nothing: until that transaction commits the
+//! jobs stay queued (their lease runs out and another run takes them), and
+//! a file written before the crash is found equal on disk and still marked
+//! pending, because "unchanged" means equal both on disk and in the store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use tracing::{debug, error, info_span, warn};
+
+use crate::archive::DELETE_TIER;
+use crate::blob::BlobStore;
+use crate::model::{ArchiveType, PublishType, Template, Timestamp};
+use crate::render::{RenderError, Renderer};
+use crate::site_root::{RelPath, SiteIoError, SiteRoot};
+use crate::snapshot::{SiteSettings, Snapshot};
+use crate::store::{Dep, FileInfo, FileOwner, FileState, Job, JobOutcome, Store, StoreError, Tx};
+use crate::time::now;
+
+/// Attempts before a failing job is given up.
+const MAX_ATTEMPTS: i64 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] SiteIoError),
+}
+
+/// What one batch did.
+#[derive(Debug, Default, Clone)]
+pub struct BatchReport {
+    pub claimed: usize,
+    /// Files written because their bytes changed.
+    pub written: usize,
+    /// Files whose bytes were already in place.
+    pub unchanged: usize,
+    /// Files removed from the site root.
+    pub removed: usize,
+    /// Jobs that failed, with the file and the error.
+    pub failures: Vec<(String, String)>,
+    /// Jobs postponed by a scheduled template's interval.
+    pub postponed: usize,
+    pub elapsed: Duration,
+}
+
+/// The result of one job, before it is recorded.
+#[derive(Debug)]
+enum Outcome {
+    /// The file at `path` now has `hash`; `wrote` says whether bytes were
+    /// written (rather than found equal on disk).
+    Published { info: FileInfo, path: String, hash: String, deps: Vec<Dep>, wrote: bool, changed: bool },
+    /// The file info was retired and its file is gone.
+    Removed { info: FileInfo },
+    /// A scheduled template's interval has not passed.
+    Postponed { retry_at: Timestamp },
+    Failed { info: Option<FileInfo>, error: String, permanent: bool },
+}
+
+/// A claimed job with what is needed to run it.
+struct Work {
+    job: Job,
+    info: Option<FileInfo>,
+    /// Set when a scheduled template's interval has not passed.
+    postpone: Option<Timestamp>,
+}
+
+/// Paths removed by one job, for pending deletions.
+#[derive(Debug, Default)]
+struct Removals {
+    paths: Vec<String>,
+}
+
+/// Publishes batches of jobs for one site.
+pub struct Publisher<'a> {
+    store: &'a Store,
+    site: SiteRoot,
+    settings: SiteSettings,
+    blobs: BlobStore,
+    worker: String,
+    lease: Duration,
+    batch_size: usize,
+    cache: Option<(String, Arc<Snapshot>, Arc<Renderer>)>,
+}
+
+impl<'a> Publisher<'a> {
+    pub fn new(
+        store: &'a Store,
+        site: SiteRoot,
+        settings: SiteSettings,
+        blobs: BlobStore,
+        worker: String,
+        lease: Duration,
+        batch_size: usize,
+    ) -> Publisher<'a> {
+        Publisher { store, site, settings, blobs, worker, lease, batch_size, cache: None }
+    }
+
+    /// Claims and publishes one batch. Returns `None` when no job was ready.
+    pub fn run_batch(&mut self) -> Result<Option<BatchReport>, PublishError> {
+        let started = Instant::now();
+        let claimed_at = now();
+        let lease_until = claimed_at + self.lease.as_secs() as i64;
+        let jobs = self.store.write(|tx| tx.claim_jobs(&self.worker, self.batch_size, claimed_at, lease_until))?;
+        if jobs.is_empty() {
+            return Ok(None);
+        }
+
+        let work = self.prepare(&jobs)?;
+        let (snapshot, renderer) = self.snapshot_and_renderer()?;
+        let removals_protected = self.protected_paths(&work)?;
+        let results: Vec<(Job, Outcome, Removals)> = work
+            .into_par_iter()
+            .map(|work| {
+                let (outcome, removals) = self.run_job(&snapshot, &renderer, &work, &removals_protected);
+                (work.job, outcome, removals)
+            })
+            .collect();
+
+        let touched_disk = results.iter().any(|(_, outcome, removals)| {
+            !removals.paths.is_empty() || matches!(outcome, Outcome::Published { wrote: true, .. } | Outcome::Removed { .. })
+        });
+        if touched_disk {
+            self.site.sync_filesystem()?;
+        }
+
+        let mut report = self.store.write(|tx| self.record(tx, results))?;
+        report.claimed = jobs.len();
+        report.elapsed = started.elapsed();
+        Ok(Some(report))
+    }
+
+    /// Loads the file info of every claimed job. A job whose file info is
+    /// gone is simply completed.
+    fn prepare(&self, jobs: &[Job]) -> Result<Vec<Work>, StoreError> {
+        self.store.read(|tx| {
+            let templates = tx.templates()?;
+            let mut work = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let info = tx.file_info(job.file_info_id)?;
+                let postpone = match &info {
+                    Some(info) => postponed_until(tx, &templates, info)?,
+                    None => None,
+                };
+                work.push(Work { job: job.clone(), info, postpone });
+            }
+            Ok(work)
+        })
+    }
+
+    /// The snapshot and renderer for this batch, reused while the content
+    /// version has not changed since the last batch.
+    fn snapshot_and_renderer(&mut self) -> Result<(Arc<Snapshot>, Arc<Renderer>), StoreError> {
+        let version = self.store.read(|tx| crate::change::content_version(tx))?;
+        if let Some((cached, snapshot, renderer)) = &self.cache {
+            if *cached == version {
+                return Ok((snapshot.clone(), renderer.clone()));
+            }
+        }
+        let snapshot = Arc::new(self.store.read(|tx| Snapshot::load(tx, self.settings.clone()))?);
+        let renderer = Arc::new(Renderer::new(&snapshot.templates));
+        self.cache = Some((version, snapshot.clone(), renderer.clone()));
+        Ok((snapshot, renderer))
+    }
+
+    /// Paths that some active file info wants, so that a retired or moved
+    /// file info must not remove them.
+    fn protected_paths(&self, work: &[Work]) -> Result<HashSet<String>, StoreError> {
+        let candidates: Vec<&String> = work
+            .iter()
+            .filter_map(|work| work.info.as_ref())
+            .filter_map(|info| info.published_path.as_ref().filter(|old| info.path.as_ref() != Some(*old)))
+            .collect();
+        self.store.read(|tx| {
+            let mut protected = HashSet::new();
+            for path in candidates {
+                if tx.file_info_by_path(path)?.is_some() {
+                    protected.insert(path.clone());
+                }
+            }
+            Ok(protected)
+        })
+    }
+
+    fn run_job(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        renderer: &Renderer,
+        work: &Work,
+        protected: &HashSet<String>,
+    ) -> (Outcome, Removals) {
+        let Some(info) = work.info.clone() else {
+            return (Outcome::Removed { info: gone_file_info(&work.job) }, Removals::default());
+        };
+        let span = info_span!("job", job = work.job.id, path = info.path.as_deref().or(info.published_path.as_deref()));
+        let _entered = span.enter();
+
+        let mut removals = Removals::default();
+        let old_path = info.published_path.clone().filter(|old| info.path.as_ref() != Some(old));
+        if let Some(old) = old_path.filter(|old| !protected.contains(old)) {
+            match self.remove(&old) {
+                Ok(paths) => removals.paths = paths,
+                Err(error) => return (fail(Some(info), error.to_string(), false), removals),
+            }
+        }
+        if info.state == FileState::Retired {
+            return (Outcome::Removed { info }, removals);
+        }
+        if let Some(retry_at) = work.postpone {
+            return (Outcome::Postponed { retry_at }, removals);
+        }
+        (self.publish(snapshot, renderer, info), removals)
+    }
+
+    /// Removes a file and its emptied directories; returns every removed path.
+    fn remove(&self, path: &str) -> Result<Vec<String>, PublishError> {
+        let Ok(rel) = RelPath::new(path) else {
+            warn!(path, "stored path is not a valid site path; nothing removed");
+            return Ok(Vec::new());
+        };
+        let removal = self.site.remove(&rel)?;
+        let mut paths = vec![rel.to_string()];
+        paths.extend(removal.removed_dirs.iter().map(RelPath::to_string));
+        debug!(path, dirs = removal.removed_dirs.len(), "removed");
+        Ok(paths)
+    }
+
+    fn publish(&self, snapshot: &Arc<Snapshot>, renderer: &Renderer, info: FileInfo) -> Outcome {
+        let Some(path) = info.path.clone() else {
+            return fail(Some(info), "active file info has no path".to_string(), true);
+        };
+        let rel = match RelPath::new(path.clone()) {
+            Ok(rel) => rel,
+            Err(error) => return fail(Some(info), error.to_string(), true),
+        };
+        let (bytes, deps) = match self.produce(snapshot, renderer, &info) {
+            Ok(produced) => produced,
+            Err(ProduceError { message, permanent }) => return fail(Some(info), message, permanent),
+        };
+
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        let on_disk = match self.site.read(&rel) {
+            Ok(existing) => existing,
+            Err(error) => return fail(Some(info), error.to_string(), false),
+        };
+        let disk_equal = on_disk.as_deref() == Some(bytes.as_slice());
+        let recorded_equal = info.content_hash.as_deref() == Some(hash.as_str()) && info.published_path.as_deref() == Some(path.as_str());
+        if !disk_equal {
+            if let Err(error) = self.site.write_atomic(&rel, &bytes) {
+                return fail(Some(info), error.to_string(), false);
+            }
+        }
+        Outcome::Published { info, path, hash, deps, wrote: !disk_equal, changed: !(disk_equal && recorded_equal) }
+    }
+
+    /// The bytes of a file and what it depended on.
+    fn produce(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        renderer: &Renderer,
+        info: &FileInfo,
+    ) -> Result<(Vec<u8>, Vec<Dep>), ProduceError> {
+        match &info.owner {
+            FileOwner::Asset { asset_id } => {
+                let asset = snapshot.assets.iter().find(|a| a.id == *asset_id).ok_or_else(|| ProduceError::permanent(format!("asset {asset_id} no longer exists")))?;
+                let hash = asset.hash.as_deref().ok_or_else(|| ProduceError::permanent(format!("asset {} has no stored bytes yet", asset.name)))?;
+                let bytes = self.blobs.read(hash).map_err(|error| ProduceError::transient(error.to_string()))?;
+                Ok((bytes, vec![Dep::whole(crate::change::keys::asset(*asset_id))]))
+            }
+            FileOwner::Thumbnail { .. } => Err(ProduceError::permanent("thumbnails are not supported yet".to_string())),
+            _ => renderer.render(snapshot, info).map(|rendered| (rendered.bytes, rendered.deps)).map_err(|error| {
+                let permanent = matches!(error, RenderError::Template { .. } | RenderError::NoTemplate { .. });
+                ProduceError { message: error.to_string(), permanent }
+            }),
+        }
+    }
+
+    /// Records every outcome in one transaction.
+    fn record(&self, tx: &mut dyn Tx, results: Vec<(Job, Outcome, Removals)>) -> Result<BatchReport, StoreError> {
+        let now = now();
+        let mut report = BatchReport::default();
+        let mut published_templates = HashSet::new();
+        for (job, outcome, removals) in results {
+            for path in &removals.paths {
+                tx.mark_pending(path, DELETE_TIER, now)?;
+                requeue_owner_of(tx, path, now)?;
+            }
+            report.removed += removals.paths.len().min(1);
+            match outcome {
+                Outcome::Published { mut info, path, hash, deps, wrote, changed } => {
+                    if changed {
+                        tx.mark_pending(&path, info.tier, now)?;
+                    }
+                    report.written += usize::from(wrote);
+                    report.unchanged += usize::from(!changed);
+                    if let Some(template_id) = info.template_id {
+                        published_templates.insert(template_id);
+                    }
+                    info.published_path = Some(path);
+                    info.content_hash = Some(hash);
+                    info.last_error = None;
+                    tx.update_file_info(&info)?;
+                    tx.set_deps(info.id, &deps)?;
+                    complete(tx, &job, &self.worker)?;
+                }
+                Outcome::Removed { info } => {
+                    if info.id != 0 && info.state == FileState::Retired {
+                        tx.delete_file_info(info.id)?;
+                    }
+                    complete(tx, &job, &self.worker)?;
+                }
+                Outcome::Postponed { retry_at } => {
+                    report.postponed += 1;
+                    tx.fail_job(&job, &self.worker, "", Some(retry_at))?;
+                }
+                Outcome::Failed { info, error, permanent } => {
+                    let path = info.as_ref().and_then(|i| i.path.clone()).unwrap_or_default();
+                    error!(job = job.id, path, %error, "publishing failed");
+                    report.failures.push((path, error.clone()));
+                    record_failure(tx, &job, &self.worker, info, &error, permanent, now)?;
+                }
+            }
+        }
+        for template_id in published_templates {
+            tx.set_template_published(template_id, now)?;
+        }
+        bump_sync_version(tx)?;
+        Ok(report)
+    }
+}
+
+/// A placeholder for a job whose file info was deleted meanwhile.
+fn gone_file_info(job: &Job) -> FileInfo {
+    FileInfo {
+        id: 0,
+        owner: FileOwner::Asset { asset_id: 0 },
+        archive_type: ArchiveType::Asset,
+        template_id: None,
+        path: None,
+        url: String::new(),
+        published_path: None,
+        content_hash: None,
+        priority: job.priority,
+        tier: 0,
+        state: FileState::Retired,
+        last_error: None,
+    }
+}
+
+struct ProduceError {
+    message: String,
+    permanent: bool,
+}
+
+impl ProduceError {
+    fn permanent(message: String) -> ProduceError {
+        ProduceError { message, permanent: true }
+    }
+
+    fn transient(message: String) -> ProduceError {
+        ProduceError { message, permanent: false }
+    }
+}
+
+fn fail(info: Option<FileInfo>, error: String, permanent: bool) -> Outcome {
+    Outcome::Failed { info, error, permanent }
+}
+
+fn complete(tx: &mut dyn Tx, job: &Job, worker: &str) -> Result<(), StoreError> {
+    match tx.complete_job(job, worker)? {
+        JobOutcome::Done => {}
+        JobOutcome::Requeued => debug!(job = job.id, "changed while publishing; queued again"),
+        JobOutcome::LostLease => warn!(job = job.id, "lease ran out while publishing; another run owns the job now"),
+    }
+    Ok(())
+}
+
+/// Retries a failed job with exponential back-off, or gives it up after
+/// [`MAX_ATTEMPTS`] or when retrying cannot help. A file that cannot be
+/// produced at all (a corrupt image) is marked failed so that it is not
+/// queued again until its owner changes.
+fn record_failure(
+    tx: &mut dyn Tx,
+    job: &Job,
+    worker: &str,
+    info: Option<FileInfo>,
+    error: &str,
+    permanent: bool,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let give_up = permanent || job.attempts >= MAX_ATTEMPTS;
+    if let Some(mut info) = info {
+        info.last_error = Some(error.to_string());
+        if permanent && matches!(info.owner, FileOwner::Thumbnail { .. }) {
+            info.state = FileState::Failed;
+        }
+        tx.update_file_info(&info)?;
+    }
+    let retry_at = (!give_up).then(|| now + (30i64 << (job.attempts.clamp(1, 8) - 1)).min(3600));
+    tx.fail_job(job, worker, error, retry_at)
+}
+
+/// After a path is removed, queues any active file info that wants it, so
+/// that a file another run wrote there meanwhile is written again.
+fn requeue_owner_of(tx: &mut dyn Tx, path: &str, now: Timestamp) -> Result<(), StoreError> {
+    if let Some(owner) = tx.file_info_by_path(path)? {
+        tx.enqueue(owner.id, owner.priority, now)?;
+    }
+    Ok(())
+}
+
+/// When a file of a scheduled-interval template may be published next, if
+/// that is in the future.
+fn postponed_until(tx: &mut dyn Tx, templates: &[Template], info: &FileInfo) -> Result<Option<Timestamp>, StoreError> {
+    let Some(template_id) = info.template_id else { return Ok(None) };
+    let Some(template) = templates.iter().find(|t| t.id == template_id) else { return Ok(None) };
+    let PublishType::Scheduled { .. } = template.publish_type else { return Ok(None) };
+    let last = tx.template_last_published(template.id)?;
+    let next = crate::plan::scheduled_run_after(template.publish_type, last);
+    Ok((next > now()).then_some(next))
+}
+
+/// Increments the sync version, which tells a daemon that new pending
+/// paths may be waiting.
+fn bump_sync_version(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    let next = tx.setting("sync_version")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
+    tx.set_setting("sync_version", &next.to_string())
+}

@@ -1,0 +1,284 @@
+//! `run-periodic-tasks`: drains the queue (publish) and brings every target
+//! up to date (sync), once or as a daemon.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tracing::{error, info, warn};
+
+use crate::blob::BlobStore;
+use crate::change::{self, ChangeSet};
+use crate::config::Config;
+use crate::model::Status;
+use crate::publish::{BatchReport, PublishError, Publisher};
+use crate::site_root::SiteRoot;
+use crate::snapshot::SiteSettings;
+use crate::store::{Store, StoreError};
+use crate::sync::{SyncOptions, Syncer, TargetReport, TargetResult};
+use crate::time::now;
+
+/// Which kinds of work a run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workers {
+    pub publish: bool,
+    pub sync: bool,
+}
+
+/// Options of `run-periodic-tasks`.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub daemon: bool,
+    /// Pause between passes of a daemon that found nothing to do.
+    pub sleep: Duration,
+    /// Jobs per publish batch; `None` uses `PublishBatchSize`.
+    pub load: Option<usize>,
+    pub workers: Workers,
+    pub verbose: bool,
+    /// Show progress bars (stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Totals of a run.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    pub published: BatchReport,
+    pub targets: Vec<TargetReport>,
+    /// Whether any job or target failed.
+    pub failed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
+/// A name for this process in leases: host, process id and a random part.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("{}:{}:{:08x}", host.trim(), std::process::id(), rand::random::<u32>())
+}
+
+/// Runs publish and sync passes until the queue and the targets are done
+/// (once), or until `shutdown` is set (daemon).
+pub fn run_periodic_tasks(
+    config: &Config,
+    store: &Store,
+    settings: &SiteSettings,
+    options: &RunOptions,
+    shutdown: &AtomicBool,
+) -> Result<RunSummary, RunError> {
+    let worker = worker_id();
+    let keeper = LeaseKeeper::start(config, &worker);
+    let site = SiteRoot::new(&config.site_path);
+    site.create().map_err(PublishError::from)?;
+    let removed = site.remove_stale_temp_files(config.queue.lease).map_err(PublishError::from)?;
+    if removed > 0 {
+        info!(removed, "removed temporary files left by an interrupted run");
+    }
+
+    let blobs = BlobStore::new(&config.assets.store_dir);
+    let batch_size = options.load.unwrap_or(config.queue.batch_size).max(1);
+    let mut publisher = Publisher::new(store, site, settings.clone(), blobs, worker.clone(), config.queue.lease, batch_size);
+    let sync_options = SyncOptions { worker: worker.clone(), daemon: options.daemon, force: !options.daemon, progress: options.progress };
+    let syncer = Syncer::new(config, store, sync_options);
+    let mut summary = RunSummary::default();
+
+    let result = loop {
+        let pass = run_pass(store, settings, &mut publisher, &syncer, options, &mut summary);
+        let busy = match pass {
+            Ok(busy) => busy,
+            Err(error) if options.daemon => {
+                error!(%error, "pass failed; retrying after the sleep interval");
+                false
+            }
+            Err(error) => break Err(error),
+        };
+        if !options.daemon || shutdown.load(Ordering::SeqCst) {
+            break Ok(());
+        }
+        if !busy {
+            sleep_unless(shutdown, options.sleep);
+        }
+        if shutdown.load(Ordering::SeqCst) {
+            break Ok(());
+        }
+    };
+
+    keeper.stop();
+    let _ = store.write(|tx| tx.release_jobs(&worker));
+    if options.daemon {
+        syncer.close_connections();
+    }
+    result.map(|()| summary)
+}
+
+/// One publish pass and one sync pass. Returns whether there was work.
+fn run_pass(
+    store: &Store,
+    settings: &SiteSettings,
+    publisher: &mut Publisher<'_>,
+    syncer: &Syncer<'_>,
+    options: &RunOptions,
+    summary: &mut RunSummary,
+) -> Result<bool, RunError> {
+    let mut busy = false;
+    if options.workers.publish {
+        busy |= publish_due_scheduled(store, settings)? > 0;
+        while let Some(report) = publisher.run_batch()? {
+            busy = true;
+            if options.verbose {
+                eprintln!("{}", describe_batch(&report));
+            }
+            summary.failed |= !report.failures.is_empty();
+            add_batch(&mut summary.published, report);
+        }
+    }
+    if options.workers.sync {
+        for name in syncer.register_targets()? {
+            info!(target = name, "new target; every published file is pending for its initial copy");
+        }
+        let reports = syncer.sync_all();
+        for report in &reports {
+            busy |= report.files + report.deleted > 0;
+            summary.failed |= report.result.is_failure() || matches!(report.result, TargetResult::Skipped(ref why) if why.starts_with("waiting"));
+            if options.verbose {
+                eprintln!("{}", describe_target(report));
+            }
+        }
+        summary.targets = reports;
+    }
+    Ok(busy)
+}
+
+/// Publishes scheduled entries whose time has come, each as one change.
+pub fn publish_due_scheduled(store: &Store, settings: &SiteSettings) -> Result<usize, StoreError> {
+    let now = now();
+    store.write(|tx| {
+        let due = tx.due_scheduled_entries(now)?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut befores = Vec::new();
+        for id in &due {
+            let Some(before) = tx.entry(*id)? else { continue };
+            let after = crate::model::Entry { status: Status::Published, modified_on: now, ..before.clone() };
+            tx.update_entry(&after)?;
+            befores.push((before, after));
+        }
+        let snapshot = crate::snapshot::Snapshot::load(tx, settings.clone())?;
+        let mut changes = ChangeSet::default();
+        for (before, after) in &befores {
+            changes.entry_changed(Some(before), Some(after), &snapshot);
+        }
+        change::commit_with(tx, &snapshot, &changes, now)?;
+        info!(entries = befores.len(), "published scheduled entries");
+        Ok(befores.len())
+    })
+}
+
+fn add_batch(total: &mut BatchReport, report: BatchReport) {
+    total.claimed += report.claimed;
+    total.written += report.written;
+    total.unchanged += report.unchanged;
+    total.removed += report.removed;
+    total.postponed += report.postponed;
+    total.elapsed += report.elapsed;
+    total.failures.extend(report.failures);
+}
+
+/// One line about a publish batch, for `--verbose`.
+pub fn describe_batch(report: &BatchReport) -> String {
+    let mut line = format!(
+        "published {} jobs: {} written, {} unchanged, {} removed in {:.2} s",
+        report.claimed,
+        report.written,
+        report.unchanged,
+        report.removed,
+        report.elapsed.as_secs_f64()
+    );
+    if report.postponed > 0 {
+        line.push_str(&format!(", {} postponed", report.postponed));
+    }
+    for (path, error) in &report.failures {
+        line.push_str(&format!("\n  failed {path}: {error}"));
+    }
+    line
+}
+
+/// One line about a target, for `--verbose`: files, bytes and seconds.
+pub fn describe_target(report: &TargetReport) -> String {
+    let amount = format!(
+        "{} files sent, {} deleted, {} bytes in {:.2} s",
+        report.files,
+        report.deleted,
+        report.bytes,
+        report.elapsed.as_secs_f64()
+    );
+    match &report.result {
+        TargetResult::UpToDate => format!("sync {}: up to date", report.target),
+        TargetResult::Synced => format!("sync {}: {amount}", report.target),
+        TargetResult::Skipped(why) => format!("sync {}: skipped, {why} ({} pending)", report.target, report.pending),
+        TargetResult::Partial(why) | TargetResult::Failed(why) => {
+            format!("sync {}: FAILED after {amount}: {why} ({} pending)", report.target, report.pending)
+        }
+    }
+}
+
+fn sleep_unless(shutdown: &AtomicBool, duration: Duration) {
+    let started = Instant::now();
+    while started.elapsed() < duration && !shutdown.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(100).min(duration));
+    }
+}
+
+/// Renews this process's job and target leases in the background, so a
+/// batch or an rsync run longer than one lease is not taken over by
+/// another process.
+struct LeaseKeeper {
+    stop: Arc<AtomicBool>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl LeaseKeeper {
+    fn start(config: &Config, worker: &str) -> LeaseKeeper {
+        let stop = Arc::new(AtomicBool::new(false));
+        let lease = config.queue.lease;
+        let database = config.database.clone();
+        let worker = worker.to_string();
+        let flag = stop.clone();
+        let handle = thread::spawn(move || {
+            let store = match Store::open_sqlite(&database) {
+                Ok(store) => store,
+                Err(error) => {
+                    warn!(%error, "cannot open the store to renew leases");
+                    return;
+                }
+            };
+            let interval = lease / 3;
+            while !flag.load(Ordering::SeqCst) {
+                sleep_unless(&flag, interval);
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                let until = now() + lease.as_secs() as i64;
+                let renewed = store.write(|tx| Ok::<_, StoreError>(tx.renew_job_leases(&worker, until)? + tx.renew_target_leases(&worker, until)?));
+                if let Err(error) = renewed {
+                    warn!(%error, "cannot renew leases");
+                }
+            }
+        });
+        LeaseKeeper { stop, handle: Some(handle) }
+    }
+
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
