@@ -86,7 +86,11 @@ pub fn from_title(title: &str) -> String {
     let mut slug = String::new();
     let mut separator_pending = false;
     for c in composed.chars() {
-        let previous = if separator_pending { None } else { slug.chars().next_back() };
+        let previous = if separator_pending {
+            None
+        } else {
+            slug.chars().next_back()
+        };
         match dirify_char(c, previous) {
             Dirified::Text(text) => {
                 if separator_pending && !slug.is_empty() {
@@ -134,7 +138,9 @@ fn percent_decode_once(raw: &str) -> Cow<'_, str> {
     if !raw.contains('%') {
         return Cow::Borrowed(raw);
     }
-    percent_decode_str(raw).decode_utf8().unwrap_or(Cow::Borrowed(raw))
+    percent_decode_str(raw)
+        .decode_utf8()
+        .unwrap_or(Cow::Borrowed(raw))
 }
 
 fn strip_html_extension(text: &str) -> &str {
@@ -173,11 +179,15 @@ fn truncate_to_bytes(text: &str, max: usize) -> &str {
 
 fn check_parts(raw: &str, basename: &str) -> Result<(), BasenameError> {
     if basename.is_empty() {
-        return Err(BasenameError::Empty { raw: raw.to_string() });
+        return Err(BasenameError::Empty {
+            raw: raw.to_string(),
+        });
     }
     for part in basename.split('/') {
         if part.is_empty() {
-            return Err(BasenameError::EmptyPart { raw: raw.to_string() });
+            return Err(BasenameError::EmptyPart {
+                raw: raw.to_string(),
+            });
         }
         if part == "." || part == ".." {
             return Err(BasenameError::DotPart {
@@ -311,7 +321,10 @@ mod tests {
     #[test]
     fn normalize_keeps_plain_basename() {
         assert_eq!(normalize("first_post").unwrap(), "first_post");
-        assert_eq!(normalize("here-is-a-second-entry").unwrap(), "here-is-a-second-entry");
+        assert_eq!(
+            normalize("here-is-a-second-entry").unwrap(),
+            "here-is-a-second-entry"
+        );
     }
 
     #[test]
@@ -350,7 +363,10 @@ mod tests {
     #[test]
     fn normalize_keeps_nested_folders() {
         assert_eq!(normalize("2025/06/16/120000").unwrap(), "2025/06/16/120000");
-        assert_eq!(normalize("/2025/06/16/120000/").unwrap(), "2025/06/16/120000");
+        assert_eq!(
+            normalize("/2025/06/16/120000/").unwrap(),
+            "2025/06/16/120000"
+        );
     }
 
     #[test]
@@ -378,22 +394,38 @@ mod tests {
         let error = normalize("../etc/passwd").unwrap_err();
         assert_eq!(
             error,
-            BasenameError::DotPart { raw: "../etc/passwd".into(), part: "..".into() }
+            BasenameError::DotPart {
+                raw: "../etc/passwd".into(),
+                part: "..".into()
+            }
         );
         assert!(error.to_string().contains("../etc/passwd"));
-        assert!(matches!(normalize("a/./b"), Err(BasenameError::DotPart { .. })));
-        assert!(matches!(normalize(".."), Err(BasenameError::DotPart { .. })));
+        assert!(matches!(
+            normalize("a/./b"),
+            Err(BasenameError::DotPart { .. })
+        ));
+        assert!(matches!(
+            normalize(".."),
+            Err(BasenameError::DotPart { .. })
+        ));
     }
 
     #[test]
     fn normalize_rejects_empty_parts() {
-        assert_eq!(normalize("a//b"), Err(BasenameError::EmptyPart { raw: "a//b".into() }));
+        assert_eq!(
+            normalize("a//b"),
+            Err(BasenameError::EmptyPart { raw: "a//b".into() })
+        );
     }
 
     #[test]
     fn normalize_rejects_empty_result() {
         for raw in ["", "   ", "/", ".html", "%20"] {
-            assert_eq!(normalize(raw), Err(BasenameError::Empty { raw: raw.into() }), "{raw:?}");
+            assert_eq!(
+                normalize(raw),
+                Err(BasenameError::Empty { raw: raw.into() }),
+                "{raw:?}"
+            );
         }
     }
 
@@ -423,7 +455,10 @@ mod tests {
 
     #[test]
     fn from_title_drops_apostrophes() {
-        assert_eq!(from_title("All about Frank's Files"), "all_about_franks_files");
+        assert_eq!(
+            from_title("All about Frank's Files"),
+            "all_about_franks_files"
+        );
         assert_eq!(from_title("Don\u{2019}t panic"), "dont_panic");
     }
 

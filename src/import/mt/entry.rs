@@ -1,4 +1,4 @@
-//! Reading one decoded MT entry: its header lines and its sections.
+//! Header lines and sections of one decoded MT entry.
 
 use super::Line;
 use super::fields::{comment_url, parse_date, parse_status, split_tags};
@@ -59,7 +59,9 @@ pub(super) fn split_sections(lines: &[Line]) -> SplitEntry<'_> {
     let sections = parts[1..]
         .iter()
         .filter_map(|part| {
-            let first = part.iter().position(|line| !is_blank(line.text.as_bytes()))?;
+            let first = part
+                .iter()
+                .position(|line| !is_blank(line.text.as_bytes()))?;
             let key = section_key(part[first].text.as_bytes())?;
             Some((key, &part[first + 1..]))
         })
@@ -88,7 +90,9 @@ pub(super) fn read_header(lines: &[Line]) -> Result<Header, String> {
     }
 
     if known_keys == 0 {
-        return Err("entry has no header lines (such as TITLE: or DATE:) before its first section".into());
+        return Err(
+            "entry has no header lines (such as TITLE: or DATE:) before its first section".into(),
+        );
     }
     Ok(header)
 }
@@ -132,7 +136,8 @@ pub(super) fn read_sections(
             SectionKey::Excerpt => read.excerpt = join_lines(lines),
             SectionKey::Keywords => read.keywords = join_lines(lines),
             SectionKey::Comment | SectionKey::Ping => {
-                read.comments.push(read_response(key, lines, position, warnings));
+                read.comments
+                    .push(read_response(key, lines, position, warnings));
             }
         }
     }
@@ -152,14 +157,16 @@ pub(super) fn entry_date(header: &Header) -> Result<Option<ImportedDate>, String
     }
 }
 
-/// Parses the entry's `STATUS`. An entry without one is published, as
-/// Movable Type publishes it by a new blog's default.
+/// Parses the entry's `STATUS`. An entry without one is published. Movable
+/// Type uses the blog's default status there, which a parser cannot know.
 pub(super) fn entry_status(header: &Header) -> Result<Status, String> {
     let Some(value) = &header.status else {
         return Ok(Status::Published);
     };
     parse_status(value).ok_or_else(|| {
-        format!("invalid STATUS value {value:?}: expected Publish, Draft, Review, Unpublish or Future")
+        format!(
+            "invalid STATUS value {value:?}: expected Publish, Draft, Review, Unpublish or Future"
+        )
     })
 }
 
@@ -187,7 +194,10 @@ pub(super) fn entry_categories(header: &Header) -> Vec<Vec<String>> {
             labels.push(label);
         }
     }
-    labels.into_iter().map(|label| vec![label.to_string()]).collect()
+    labels
+        .into_iter()
+        .map(|label| vec![label.to_string()])
+        .collect()
 }
 
 pub(super) fn entry_tags(header: &Header) -> Vec<String> {
@@ -203,14 +213,19 @@ fn read_response(
     position: Position,
     warnings: &mut Vec<Skipped>,
 ) -> ImportedComment {
-    let kind = if key == SectionKey::Ping { CommentKind::Trackback } else { CommentKind::Comment };
+    let kind = if key == SectionKey::Ping {
+        CommentKind::Trackback
+    } else {
+        CommentKind::Comment
+    };
     let mut response = empty_response(kind);
     let mut date = None;
     let mut text_start = lines.len();
 
     for (index, line) in lines.iter().enumerate() {
-        let assigned = split_key_value(&line.text)
-            .is_some_and(|(key, value)| assign_response_value(&mut response, &mut date, key, value));
+        let assigned = split_key_value(&line.text).is_some_and(|(key, value)| {
+            assign_response_value(&mut response, &mut date, key, value)
+        });
         if !assigned {
             text_start = index;
             break;
@@ -233,7 +248,12 @@ fn read_response(
 
 /// Stores one header value of a comment or ping and returns whether the key
 /// belongs to that kind of section.
-fn assign_response_value(response: &mut ImportedComment, date: &mut Option<String>, key: &str, value: &str) -> bool {
+fn assign_response_value(
+    response: &mut ImportedComment,
+    date: &mut Option<String>,
+    key: &str,
+    value: &str,
+) -> bool {
     let is_ping = response.kind == CommentKind::Trackback;
     match key {
         "AUTHOR" if !is_ping => response.author = value.to_string(),
