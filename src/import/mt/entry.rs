@@ -42,8 +42,8 @@ pub(super) struct SplitEntry<'a> {
 }
 
 /// Splits an entry at the `-----` lines that end sections. The lines before
-/// the first one are the header. A later part with no section key, which can
-/// only be blank, is dropped.
+/// the first one, or before the first section key line, are the header. A
+/// later part with no section key, which can only be blank, is dropped.
 pub(super) fn split_sections(lines: &[Line]) -> SplitEntry<'_> {
     let mut parts = Vec::new();
     let mut start = 0;
@@ -55,17 +55,27 @@ pub(super) fn split_sections(lines: &[Line]) -> SplitEntry<'_> {
     }
     parts.push(&lines[start..]);
 
-    let header = parts[0];
-    let sections = parts[1..]
+    // A header that runs straight into a key line such as `BODY:`, with no
+    // `-----` before it, still ends there, so the section is not lost.
+    let mut header = parts[0];
+    let mut sections = Vec::new();
+    let first_key = header
         .iter()
-        .filter_map(|part| {
-            let first = part
-                .iter()
-                .position(|line| !is_blank(line.text.as_bytes()))?;
-            let key = section_key(part[first].text.as_bytes())?;
-            Some((key, &part[first + 1..]))
-        })
-        .collect();
+        .enumerate()
+        .find_map(|(index, line)| section_key(line.text.as_bytes()).map(|key| (index, key)));
+    if let Some((index, key)) = first_key {
+        sections.push((key, &header[index + 1..]));
+        header = &header[..index];
+    }
+
+    for part in &parts[1..] {
+        let Some(first) = part.iter().position(|line| !is_blank(line.text.as_bytes())) else {
+            continue;
+        };
+        if let Some(key) = section_key(part[first].text.as_bytes()) {
+            sections.push((key, &part[first + 1..]));
+        }
+    }
     SplitEntry { header, sections }
 }
 

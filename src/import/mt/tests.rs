@@ -434,3 +434,14 @@ fn parse_reads_empty_input() {
         assert!(batch.skipped.is_empty(), "{file:?}");
     }
 }
+
+#[test]
+fn parse_reads_body_without_separator_before_it() {
+    let file = "TITLE: Straight\nDATE: 01/31/2002 03:31:05 PM\nBODY:\nbody text\n-----\nEXCERPT:\nshort\n-----\n--------\n";
+    let batch = parse(file.as_bytes());
+    let entry = only_entry(&batch);
+
+    assert_eq!(entry.title, "Straight");
+    assert_eq!(entry.body, "body text");
+    assert_eq!(entry.excerpt, "short");
+}
