@@ -29,7 +29,8 @@ pub struct ImportBatch {
 pub struct Position {
     /// 1-based line number.
     pub line: usize,
-    /// 1-based record number within the file (the n-th entry or item).
+    /// 1-based record number within the file (the n-th entry or item), or 0
+    /// for a problem outside any record, such as in a WXR channel header.
     pub record: usize,
 }
 
@@ -77,11 +78,22 @@ pub struct ImportedEntry {
     pub comments: Vec<ImportedComment>,
     /// For pages: the source key of the parent page, if any.
     pub parent_key: Option<String>,
+    /// Movable Type's `NO ENTRY: 1`: the record only adds its comments and
+    /// pings to an existing entry with the same authored date, and no new
+    /// entry is created from it.
+    pub no_entry: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportedComment {
+    /// The source's own id of the comment (WXR `wp:comment_id`), if any.
+    pub source_key: Option<String>,
+    /// The source id of the comment this one replies to, if any.
+    pub parent_key: Option<String>,
     pub kind: CommentKind,
+    /// The title of a trackback's source entry (MT `PING:` `TITLE`); empty
+    /// for comments.
+    pub title: String,
     pub author: String,
     pub email: String,
     pub url: String,
