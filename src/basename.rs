@@ -86,11 +86,7 @@ pub fn from_title(title: &str) -> String {
     let mut slug = String::new();
     let mut separator_pending = false;
     for c in composed.chars() {
-        let previous = if separator_pending {
-            None
-        } else {
-            slug.chars().next_back()
-        };
+        let previous = if separator_pending { None } else { slug.chars().next_back() };
         match dirify_char(c, previous) {
             Dirified::Text(text) => {
                 if separator_pending && !slug.is_empty() {
@@ -106,11 +102,7 @@ pub fn from_title(title: &str) -> String {
 
     let truncated: String = slug.chars().take(TITLE_MAX_CHARS).collect();
     let trimmed = truncated.trim_end_matches('_');
-    if trimmed.is_empty() {
-        FALLBACK.to_string()
-    } else {
-        trimmed.to_string()
-    }
+    if trimmed.is_empty() { FALLBACK.to_string() } else { trimmed.to_string() }
 }
 
 /// Returns `base` when it is not taken, or else the first of `base_1`,
@@ -118,7 +110,7 @@ pub fn from_title(title: &str) -> String {
 ///
 /// The stem is shortened on a character boundary when the suffix would make
 /// the result longer than [`MAX_BYTES`].
-pub fn unique(base: &str, taken: impl Fn(&str) -> bool) -> String {
+pub fn unique(base: &str, mut taken: impl FnMut(&str) -> bool) -> String {
     if !taken(base) {
         return base.to_string();
     }
@@ -138,9 +130,7 @@ fn percent_decode_once(raw: &str) -> Cow<'_, str> {
     if !raw.contains('%') {
         return Cow::Borrowed(raw);
     }
-    percent_decode_str(raw)
-        .decode_utf8()
-        .unwrap_or(Cow::Borrowed(raw))
+    percent_decode_str(raw).decode_utf8().unwrap_or(Cow::Borrowed(raw))
 }
 
 fn strip_html_extension(text: &str) -> &str {
@@ -148,9 +138,7 @@ fn strip_html_extension(text: &str) -> &str {
         let Some(split) = text.len().checked_sub(extension.len()) else {
             continue;
         };
-        let suffix_matches = text
-            .get(split..)
-            .is_some_and(|suffix| suffix.eq_ignore_ascii_case(extension));
+        let suffix_matches = text.get(split..).is_some_and(|suffix| suffix.eq_ignore_ascii_case(extension));
         if suffix_matches {
             return &text[..split];
         }
@@ -159,9 +147,7 @@ fn strip_html_extension(text: &str) -> &str {
 }
 
 fn replace_control_chars(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '_' } else { c })
-        .collect()
+    text.chars().map(|c| if c.is_control() { '_' } else { c }).collect()
 }
 
 /// Returns the longest prefix of `text` that fits in `max` bytes and ends on a
@@ -179,21 +165,14 @@ fn truncate_to_bytes(text: &str, max: usize) -> &str {
 
 fn check_parts(raw: &str, basename: &str) -> Result<(), BasenameError> {
     if basename.is_empty() {
-        return Err(BasenameError::Empty {
-            raw: raw.to_string(),
-        });
+        return Err(BasenameError::Empty { raw: raw.to_string() });
     }
     for part in basename.split('/') {
         if part.is_empty() {
-            return Err(BasenameError::EmptyPart {
-                raw: raw.to_string(),
-            });
+            return Err(BasenameError::EmptyPart { raw: raw.to_string() });
         }
         if part == "." || part == ".." {
-            return Err(BasenameError::DotPart {
-                raw: raw.to_string(),
-                part: part.to_string(),
-            });
+            return Err(BasenameError::DotPart { raw: raw.to_string(), part: part.to_string() });
         }
     }
     Ok(())
@@ -321,10 +300,7 @@ mod tests {
     #[test]
     fn normalize_keeps_plain_basename() {
         assert_eq!(normalize("first_post").unwrap(), "first_post");
-        assert_eq!(
-            normalize("here-is-a-second-entry").unwrap(),
-            "here-is-a-second-entry"
-        );
+        assert_eq!(normalize("here-is-a-second-entry").unwrap(), "here-is-a-second-entry");
     }
 
     #[test]
@@ -363,10 +339,7 @@ mod tests {
     #[test]
     fn normalize_keeps_nested_folders() {
         assert_eq!(normalize("2025/06/16/120000").unwrap(), "2025/06/16/120000");
-        assert_eq!(
-            normalize("/2025/06/16/120000/").unwrap(),
-            "2025/06/16/120000"
-        );
+        assert_eq!(normalize("/2025/06/16/120000/").unwrap(), "2025/06/16/120000");
     }
 
     #[test]
@@ -392,40 +365,21 @@ mod tests {
     #[test]
     fn normalize_rejects_dot_parts() {
         let error = normalize("../etc/passwd").unwrap_err();
-        assert_eq!(
-            error,
-            BasenameError::DotPart {
-                raw: "../etc/passwd".into(),
-                part: "..".into()
-            }
-        );
+        assert_eq!(error, BasenameError::DotPart { raw: "../etc/passwd".into(), part: "..".into() });
         assert!(error.to_string().contains("../etc/passwd"));
-        assert!(matches!(
-            normalize("a/./b"),
-            Err(BasenameError::DotPart { .. })
-        ));
-        assert!(matches!(
-            normalize(".."),
-            Err(BasenameError::DotPart { .. })
-        ));
+        assert!(matches!(normalize("a/./b"), Err(BasenameError::DotPart { .. })));
+        assert!(matches!(normalize(".."), Err(BasenameError::DotPart { .. })));
     }
 
     #[test]
     fn normalize_rejects_empty_parts() {
-        assert_eq!(
-            normalize("a//b"),
-            Err(BasenameError::EmptyPart { raw: "a//b".into() })
-        );
+        assert_eq!(normalize("a//b"), Err(BasenameError::EmptyPart { raw: "a//b".into() }));
     }
 
     #[test]
     fn normalize_rejects_empty_result() {
         for raw in ["", "   ", "/", ".html", "%20"] {
-            assert_eq!(
-                normalize(raw),
-                Err(BasenameError::Empty { raw: raw.into() }),
-                "{raw:?}"
-            );
+            assert_eq!(normalize(raw), Err(BasenameError::Empty { raw: raw.into() }), "{raw:?}");
         }
     }
 
@@ -455,10 +409,7 @@ mod tests {
 
     #[test]
     fn from_title_drops_apostrophes() {
-        assert_eq!(
-            from_title("All about Frank's Files"),
-            "all_about_franks_files"
-        );
+        assert_eq!(from_title("All about Frank's Files"), "all_about_franks_files");
         assert_eq!(from_title("Don\u{2019}t panic"), "dont_panic");
     }
 

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
-#[error("{action} {path}: {source}")]
+#[error("{action} {path}")]
 pub struct BlobError {
     pub action: &'static str,
     pub path: PathBuf,
@@ -57,7 +57,11 @@ impl BlobStore {
         let mut temp = tempfile::NamedTempFile::new_in(parent).map_err(error("cannot create a file in", parent))?;
         temp.write_all(bytes).map_err(error("cannot write", temp.path()))?;
         temp.as_file().sync_all().map_err(error("cannot flush", &path))?;
-        temp.persist(&path).map_err(|persist| BlobError { action: "cannot store", path: path.clone(), source: persist.error })?;
+        temp.persist(&path).map_err(|persist| BlobError {
+            action: "cannot store",
+            path: path.clone(),
+            source: persist.error,
+        })?;
         File::open(parent).and_then(|dir| dir.sync_all()).map_err(error("cannot flush", parent))?;
         Ok(digest)
     }

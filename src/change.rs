@@ -108,7 +108,8 @@ pub struct Queued {
     pub clashes: Vec<PathClash>,
 }
 
-const DATE_TYPES: [ArchiveType; 4] = [ArchiveType::Daily, ArchiveType::Weekly, ArchiveType::Monthly, ArchiveType::Yearly];
+const DATE_TYPES: [ArchiveType; 4] =
+    [ArchiveType::Daily, ArchiveType::Weekly, ArchiveType::Monthly, ArchiveType::Yearly];
 
 /// The lists a published entry belongs to, with its position in each.
 fn memberships(entry: &Entry, time_zone: SiteTimeZone) -> HashMap<String, String> {
@@ -226,14 +227,24 @@ impl ChangeSet {
 
 /// Plans the site after a change and queues every file the change affects,
 /// inside the caller's transaction. Returns the files queued, sorted.
-pub fn commit(tx: &mut dyn Tx, settings: &SiteSettings, change: &ChangeSet, now: Timestamp) -> Result<Queued, StoreError> {
+pub fn commit(
+    tx: &mut dyn Tx,
+    settings: &SiteSettings,
+    change: &ChangeSet,
+    now: Timestamp,
+) -> Result<Queued, StoreError> {
     let snapshot = Snapshot::load(tx, settings.clone())?;
     commit_with(tx, &snapshot, change, now)
 }
 
 /// Like [`commit`], with a snapshot the caller already loaded after making
 /// the change.
-pub fn commit_with(tx: &mut dyn Tx, snapshot: &Snapshot, change: &ChangeSet, now: Timestamp) -> Result<Queued, StoreError> {
+pub fn commit_with(
+    tx: &mut dyn Tx,
+    snapshot: &Snapshot,
+    change: &ChangeSet,
+    now: Timestamp,
+) -> Result<Queued, StoreError> {
     bump_content_version(tx)?;
     let reconciled = plan::reconcile(tx, snapshot)?;
     let mut ids: BTreeSet<FileInfoId> = reconciled.changed.iter().chain(&reconciled.retired).copied().collect();

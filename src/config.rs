@@ -107,7 +107,7 @@ impl fmt::Display for LineProblem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is not valid UTF-8 (line {line})")]
     Encoding { path: PathBuf, line: usize },
@@ -297,11 +297,7 @@ impl Builder {
 
     /// The last value given for `directive`, with its line.
     fn last(&self, directive: Directive) -> Option<(usize, String)> {
-        self.values
-            .iter()
-            .rev()
-            .find(|(_, d, _)| *d == directive)
-            .map(|(line, _, value)| (*line, value.clone()))
+        self.values.iter().rev().find(|(_, d, _)| *d == directive).map(|(line, _, value)| (*line, value.clone()))
     }
 
     fn finish(mut self, path: &Path) -> Result<Loaded, ConfigError> {
@@ -314,10 +310,9 @@ impl Builder {
         let queue = self.queue_settings();
         let assets = self.asset_settings();
         let time_zone = self.time_zone();
-        let database = self.last(Directive::Database).map_or_else(
-            || self.base_dir.join("pressrun.db"),
-            |(_, value)| self.resolve(&value),
-        );
+        let database = self
+            .last(Directive::Database)
+            .map_or_else(|| self.base_dir.join("pressrun.db"), |(_, value)| self.resolve(&value));
         let site_name = self.last(Directive::SiteName).map_or_else(|| "My Site".to_string(), |(_, value)| value);
 
         if !self.problems.is_empty() {

@@ -167,8 +167,7 @@ pub struct Reconciled {
 /// unless their asset is gone.
 pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, StoreError> {
     let (desired, clashes) = desired_files(snapshot);
-    let mut wanted: HashMap<String, DesiredFile> =
-        desired.into_iter().map(|file| (file.owner.key(), file)).collect();
+    let mut wanted: HashMap<String, DesiredFile> = desired.into_iter().map(|file| (file.owner.key(), file)).collect();
     let existing = tx.file_infos()?;
     let asset_ids: HashSet<_> = snapshot.assets.iter().map(|asset| asset.id).collect();
 
@@ -178,7 +177,8 @@ pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, Sto
     let mut result = Reconciled { clashes, ..Reconciled::default() };
     for mut info in existing {
         let key = info.owner.key();
-        let keep_thumbnail = matches!(info.owner, FileOwner::Thumbnail { asset_id, .. } if asset_ids.contains(&asset_id));
+        let keep_thumbnail =
+            matches!(info.owner, FileOwner::Thumbnail { asset_id, .. } if asset_ids.contains(&asset_id));
         match wanted.remove(&key) {
             Some(file) => {
                 if needs_update(&info, &file) {

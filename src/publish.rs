@@ -58,12 +58,27 @@ pub struct BatchReport {
 enum Outcome {
     /// The file at `path` now has `hash`; `wrote` says whether bytes were
     /// written (rather than found equal on disk).
-    Published { info: FileInfo, path: String, hash: String, deps: Vec<Dep>, wrote: bool, changed: bool },
+    Published {
+        info: FileInfo,
+        path: String,
+        hash: String,
+        deps: Vec<Dep>,
+        wrote: bool,
+        changed: bool,
+    },
     /// The file info was retired and its file is gone.
-    Removed { info: FileInfo },
+    Removed {
+        info: FileInfo,
+    },
     /// A scheduled template's interval has not passed.
-    Postponed { retry_at: Timestamp },
-    Failed { info: Option<FileInfo>, error: String, permanent: bool },
+    Postponed {
+        retry_at: Timestamp,
+    },
+    Failed {
+        info: Option<FileInfo>,
+        error: String,
+        permanent: bool,
+    },
 }
 
 /// A claimed job with what is needed to run it.
@@ -127,7 +142,8 @@ impl<'a> Publisher<'a> {
             .collect();
 
         let touched_disk = results.iter().any(|(_, outcome, removals)| {
-            !removals.paths.is_empty() || matches!(outcome, Outcome::Published { wrote: true, .. } | Outcome::Removed { .. })
+            !removals.paths.is_empty()
+                || matches!(outcome, Outcome::Published { wrote: true, .. } | Outcome::Removed { .. })
         });
         if touched_disk {
             self.site.sync_filesystem()?;
@@ -209,7 +225,7 @@ impl<'a> Publisher<'a> {
         if let Some(old) = old_path.filter(|old| !protected.contains(old)) {
             match self.remove(&old) {
                 Ok(paths) => removals.paths = paths,
-                Err(error) => return (fail(Some(info), error.to_string(), false), removals),
+                Err(error) => return (fail(Some(info), crate::error_chain(&error), false), removals),
             }
         }
         if info.state == FileState::Retired {
@@ -250,13 +266,14 @@ impl<'a> Publisher<'a> {
         let hash = blake3::hash(&bytes).to_hex().to_string();
         let on_disk = match self.site.read(&rel) {
             Ok(existing) => existing,
-            Err(error) => return fail(Some(info), error.to_string(), false),
+            Err(error) => return fail(Some(info), crate::error_chain(&error), false),
         };
         let disk_equal = on_disk.as_deref() == Some(bytes.as_slice());
-        let recorded_equal = info.content_hash.as_deref() == Some(hash.as_str()) && info.published_path.as_deref() == Some(path.as_str());
+        let recorded_equal = info.content_hash.as_deref() == Some(hash.as_str())
+            && info.published_path.as_deref() == Some(path.as_str());
         if !disk_equal {
             if let Err(error) = self.site.write_atomic(&rel, &bytes) {
-                return fail(Some(info), error.to_string(), false);
+                return fail(Some(info), crate::error_chain(&error), false);
             }
         }
         Outcome::Published { info, path, hash, deps, wrote: !disk_equal, changed: !(disk_equal && recorded_equal) }
@@ -271,9 +288,16 @@ impl<'a> Publisher<'a> {
     ) -> Result<(Vec<u8>, Vec<Dep>), ProduceError> {
         match &info.owner {
             FileOwner::Asset { asset_id } => {
-                let asset = snapshot.assets.iter().find(|a| a.id == *asset_id).ok_or_else(|| ProduceError::permanent(format!("asset {asset_id} no longer exists")))?;
-                let hash = asset.hash.as_deref().ok_or_else(|| ProduceError::permanent(format!("asset {} has no stored bytes yet", asset.name)))?;
-                let bytes = self.blobs.read(hash).map_err(|error| ProduceError::transient(error.to_string()))?;
+                let asset = snapshot
+                    .assets
+                    .iter()
+                    .find(|a| a.id == *asset_id)
+                    .ok_or_else(|| ProduceError::permanent(format!("asset {asset_id} no longer exists")))?;
+                let hash = asset
+                    .hash
+                    .as_deref()
+                    .ok_or_else(|| ProduceError::permanent(format!("asset {} has no stored bytes yet", asset.name)))?;
+                let bytes = self.blobs.read(hash).map_err(|error| ProduceError::transient(crate::error_chain(&error)))?;
                 Ok((bytes, vec![Dep::whole(crate::change::keys::asset(*asset_id))]))
             }
             FileOwner::Thumbnail { .. } => Err(ProduceError::permanent("thumbnails are not supported yet".to_string())),
@@ -313,10 +337,11 @@ impl<'a> Publisher<'a> {
                     complete(tx, &job, &self.worker)?;
                 }
                 Outcome::Removed { info } => {
-                    if info.id != 0 && info.state == FileState::Retired {
+                    // Completing first: deleting the file info also deletes its job.
+                    let outcome = complete(tx, &job, &self.worker)?;
+                    if outcome == JobOutcome::Done && info.id != 0 && info.state == FileState::Retired {
                         tx.delete_file_info(info.id)?;
                     }
-                    complete(tx, &job, &self.worker)?;
                 }
                 Outcome::Postponed { retry_at } => {
                     report.postponed += 1;
@@ -375,13 +400,14 @@ fn fail(info: Option<FileInfo>, error: String, permanent: bool) -> Outcome {
     Outcome::Failed { info, error, permanent }
 }
 
-fn complete(tx: &mut dyn Tx, job: &Job, worker: &str) -> Result<(), StoreError> {
-    match tx.complete_job(job, worker)? {
+fn complete(tx: &mut dyn Tx, job: &Job, worker: &str) -> Result<JobOutcome, StoreError> {
+    let outcome = tx.complete_job(job, worker)?;
+    match outcome {
         JobOutcome::Done => {}
         JobOutcome::Requeued => debug!(job = job.id, "changed while publishing; queued again"),
         JobOutcome::LostLease => warn!(job = job.id, "lease ran out while publishing; another run owns the job now"),
     }
-    Ok(())
+    Ok(outcome)
 }
 
 /// Retries a failed job with exponential back-off, or gives it up after

@@ -83,8 +83,14 @@ pub fn run_periodic_tasks(
 
     let blobs = BlobStore::new(&config.assets.store_dir);
     let batch_size = options.load.unwrap_or(config.queue.batch_size).max(1);
-    let mut publisher = Publisher::new(store, site, settings.clone(), blobs, worker.clone(), config.queue.lease, batch_size);
-    let sync_options = SyncOptions { worker: worker.clone(), daemon: options.daemon, force: !options.daemon, progress: options.progress };
+    let mut publisher =
+        Publisher::new(store, site, settings.clone(), blobs, worker.clone(), config.queue.lease, batch_size);
+    let sync_options = SyncOptions {
+        worker: worker.clone(),
+        daemon: options.daemon,
+        force: !options.daemon,
+        progress: options.progress,
+    };
     let syncer = Syncer::new(config, store, sync_options);
     let mut summary = RunSummary::default();
 
@@ -145,7 +151,8 @@ fn run_pass(
         let reports = syncer.sync_all();
         for report in &reports {
             busy |= report.files + report.deleted > 0;
-            summary.failed |= report.result.is_failure() || matches!(report.result, TargetResult::Skipped(ref why) if why.starts_with("waiting"));
+            summary.failed |= report.result.is_failure()
+                || matches!(report.result, TargetResult::Skipped(ref why) if why.starts_with("waiting"));
             if options.verbose {
                 eprintln!("{}", describe_target(report));
             }
@@ -266,7 +273,9 @@ impl LeaseKeeper {
                     break;
                 }
                 let until = now() + lease.as_secs() as i64;
-                let renewed = store.write(|tx| Ok::<_, StoreError>(tx.renew_job_leases(&worker, until)? + tx.renew_target_leases(&worker, until)?));
+                let renewed = store.write(|tx| {
+                    Ok::<_, StoreError>(tx.renew_job_leases(&worker, until)? + tx.renew_target_leases(&worker, until)?)
+                });
                 if let Err(error) = renewed {
                     warn!(%error, "cannot renew leases");
                 }

@@ -85,7 +85,7 @@ impl fmt::Display for RelPath {
 
 /// An I/O error with the path it happened on.
 #[derive(Debug, thiserror::Error)]
-#[error("{action} {path}: {source}")]
+#[error("{action} {path}")]
 pub struct SiteIoError {
     pub action: &'static str,
     pub path: PathBuf,

@@ -121,7 +121,9 @@ impl Snapshot {
             let basename_path = category_basename_path(category, &by_id);
             let url = map.as_ref().and_then(|map| {
                 let values = PathValues { category_path: &basename_path, ..Default::default() };
-                specifier::expand(&map.file_pattern, &values).ok().map(|path| archive::url_for(&self.settings.url, &path))
+                specifier::expand(&map.file_pattern, &values)
+                    .ok()
+                    .map(|path| archive::url_for(&self.settings.url, &path))
             });
             self.categories.insert(category.id, CategoryView { category: category.clone(), basename_path, url });
         }
@@ -157,9 +159,7 @@ impl Snapshot {
     fn entry_view(&self, entry: Entry) -> EntryView {
         let local_date = self.settings.time_zone.local(entry.authored_on);
         let archive_type = if entry.kind == EntryKind::Page { ArchiveType::Page } else { ArchiveType::Individual };
-        let path = self
-            .preferred_map(archive_type)
-            .and_then(|map| self.entry_path(map, &entry, local_date).ok());
+        let path = self.preferred_map(archive_type).and_then(|map| self.entry_path(map, &entry, local_date).ok());
         let url = path.as_deref().map(|path| archive::url_for(&self.settings.url, path)).unwrap_or_default();
         EntryView {
             sort_key: sort_key(entry.authored_on, entry.id),

@@ -95,9 +95,9 @@ impl SiteTimeZone {
             SiteTimeZone::Named(tz) => resolve(tz.from_local_datetime(&local), || {
                 tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
             }),
-            SiteTimeZone::Fixed(offset) => resolve(offset.from_local_datetime(&local), || {
-                offset.from_local_datetime(&local)
-            }),
+            SiteTimeZone::Fixed(offset) => {
+                resolve(offset.from_local_datetime(&local), || offset.from_local_datetime(&local))
+            }
         }
     }
 }

@@ -24,10 +24,7 @@ fn read_fixture(dir: &str, name: &str) -> Option<Vec<u8>> {
         return None;
     }
     let path = Path::new(dir).join(name);
-    Some(
-        std::fs::read(&path)
-            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display())),
-    )
+    Some(std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display())))
 }
 
 fn mt_fixture(name: &str) -> Option<ImportBatch> {
@@ -57,11 +54,7 @@ struct Counts {
 fn counts(batch: &ImportBatch) -> Counts {
     Counts {
         entries: batch.entries.len(),
-        pages: batch
-            .entries
-            .iter()
-            .filter(|entry| entry.kind == EntryKind::Page)
-            .count(),
+        pages: batch.entries.iter().filter(|entry| entry.kind == EntryKind::Page).count(),
         comments: batch.entries.iter().map(|entry| entry.comments.len()).sum(),
         categories: batch.categories.len(),
         assets: batch.assets.len(),
@@ -74,29 +67,15 @@ fn counts(batch: &ImportBatch) -> Counts {
 /// (entries, pages, comments, categories, assets, skipped, authors).
 fn expect(numbers: (usize, usize, usize, usize, usize, usize, usize)) -> Counts {
     let (entries, pages, comments, categories, assets, skipped, authors) = numbers;
-    Counts {
-        entries,
-        pages,
-        comments,
-        categories,
-        assets,
-        skipped,
-        authors,
-    }
+    Counts { entries, pages, comments, categories, assets, skipped, authors }
 }
 
 fn titled<'a>(batch: &'a ImportBatch, title: &str) -> &'a ImportedEntry {
-    batch
-        .entries
-        .iter()
-        .find(|entry| entry.title == title)
-        .unwrap_or_else(|| panic!("no entry titled {title:?}"))
+    batch.entries.iter().find(|entry| entry.title == title).unwrap_or_else(|| panic!("no entry titled {title:?}"))
 }
 
 fn local(text: &str) -> Option<ImportedDate> {
-    Some(ImportedDate::Local(
-        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap(),
-    ))
+    Some(ImportedDate::Local(NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()))
 }
 
 fn utc(text: &str) -> Option<ImportedDate> {
@@ -106,11 +85,7 @@ fn utc(text: &str) -> Option<ImportedDate> {
 
 /// Lists an entry's category paths, each joined with ` > `.
 fn labels(entry: &ImportedEntry) -> Vec<String> {
-    entry
-        .categories
-        .iter()
-        .map(|path| path.join(" > "))
-        .collect()
+    entry.categories.iter().map(|path| path.join(" > ")).collect()
 }
 
 const MT_FILES: &[&str] = &[
@@ -150,10 +125,7 @@ fn list(dir: &str) -> Option<BTreeSet<String>> {
 fn mt_folder_has_only_checked_files() {
     let Some(names) = list(MT_DIR) else { return };
     let checked: BTreeSet<String> = MT_FILES.iter().map(|name| name.to_string()).collect();
-    assert_eq!(
-        names, checked,
-        "a fixture was added or removed: give it a test below"
-    );
+    assert_eq!(names, checked, "a fixture was added or removed: give it a test below");
 }
 
 #[test]
@@ -205,20 +177,12 @@ fn mt_aereal_reads_comment_dates_and_urls() {
     assert_eq!(comments[1].date, local("2002-02-01 04:02:07"));
     assert_eq!(comments[1].email, "me@bar.com");
     assert_eq!(comments[1].ip, "205.66.1.32");
-    assert!(
-        comments[1].body.starts_with("これは2番目の"),
-        "{}",
-        comments[1].body
-    );
+    assert!(comments[1].body.starts_with("これは2番目の"), "{}", comments[1].body);
 
     let third = &batch.entries[1].comments[0];
     assert_eq!(third.url, "http://www.quux.com/");
     assert_eq!(third.date, local("2002-01-31 16:23:01"));
-    assert!(
-        batch.entries[1].excerpt.starts_with("この記事は"),
-        "{}",
-        batch.entries[1].excerpt
-    );
+    assert!(batch.entries[1].excerpt.starts_with("この記事は"), "{}", batch.entries[1].excerpt);
     assert_eq!(batch.entries[1].extended, "");
 }
 
@@ -232,15 +196,7 @@ fn mt_dgibbs_multiple_posts() {
     let first = titled(&batch, "Foo post title");
     assert_eq!(first.author.as_deref(), Some("Joe Bloggs"));
     assert_eq!(batch.authors[0].email, "joe@bloggs.com");
-    assert_eq!(
-        labels(first),
-        vec![
-            "Foo primary category",
-            "Foo category",
-            "Bar category",
-            "Foo bar category"
-        ]
-    );
+    assert_eq!(labels(first), vec!["Foo primary category", "Foo category", "Bar category", "Foo bar category"]);
     assert_eq!(first.tags, vec!["Foo bar", "Foo", "Bar"]);
     assert!(first.no_entry);
     assert_eq!(first.date, local("2020-01-01 09:50:00"));
@@ -250,10 +206,7 @@ fn mt_dgibbs_multiple_posts() {
     assert_eq!(second.basename.as_deref(), Some("here-is-a-second-entry"));
     assert_eq!(second.date, local("2019-01-30 03:30:00"));
     assert_eq!(second.status, Status::Published);
-    assert_eq!(
-        titled(&batch, "Here is a 3rd entry").excerpt,
-        "Third post excerpt"
-    );
+    assert_eq!(titled(&batch, "Here is a 3rd entry").excerpt, "Third post excerpt");
 }
 
 #[test]
@@ -269,13 +222,7 @@ fn mt_dgibbs_single_posts() {
             return;
         };
         let entry = &batch.entries[0];
-        let kinds = |kind| {
-            entry
-                .comments
-                .iter()
-                .filter(|comment| comment.kind == kind)
-                .count()
-        };
+        let kinds = |kind| entry.comments.iter().filter(|comment| comment.kind == kind).count();
 
         assert_eq!(batch.entries.len(), 1, "{name}");
         assert_eq!(kinds(CommentKind::Comment), comments, "{name}");
@@ -283,11 +230,7 @@ fn mt_dgibbs_single_posts() {
         assert_eq!(entry.body, "<p>Foo body text</p>", "{name}");
         assert_eq!(entry.extended, "<p>Foo extended body</p>", "{name}");
         assert_eq!(entry.text_filter, TextFilter::None, "{name}");
-        assert_eq!(
-            entry.basename.as_deref(),
-            Some("foo-post-basename"),
-            "{name}"
-        );
+        assert_eq!(entry.basename.as_deref(), Some("foo-post-basename"), "{name}");
     }
 }
 
@@ -336,11 +279,7 @@ fn mt_typepad_multiple_posts() {
     assert_eq!(first.status, Status::Draft);
     assert_eq!(first.date, local("2003-05-29 01:02:06"));
     assert_eq!(first.text_filter, TextFilter::ConvertBreaks);
-    assert!(
-        first.body.ends_with("  </p>\n\n<p>Jerry</p>"),
-        "{:?}",
-        first.body
-    );
+    assert!(first.body.ends_with("  </p>\n\n<p>Jerry</p>"), "{:?}", first.body);
 
     let second = &batch.entries[1];
     assert_eq!(second.basename.as_deref(), Some("home_wifi"));
@@ -359,24 +298,12 @@ fn mt_typepad_keeps_junk_faxes_basename() {
     let junk = titled(&batch, "Junk Faxes: Redux");
     assert_eq!(junk.basename.as_deref(), Some("junk_faxes"));
     assert_eq!(junk.status, Status::Draft);
-    assert_eq!(
-        titled(&batch, "All about Frank's \"MIDI\" Files").status,
-        Status::Published
-    );
+    assert_eq!(titled(&batch, "All about Frank's \"MIDI\" Files").status, Status::Published);
 
     let spam = &batch.entries[2];
     assert_eq!(spam.basename.as_deref(), Some("first_comment_s"));
-    assert!(
-        spam.body
-            .contains("\nURL: http://www.karmicdebtconsolidation[dot]com/\n"),
-        "{:?}",
-        spam.body
-    );
-    assert!(
-        spam.body.ends_with("<p>Marvelous<br />\n\n"),
-        "{:?}",
-        spam.body
-    );
+    assert!(spam.body.contains("\nURL: http://www.karmicdebtconsolidation[dot]com/\n"), "{:?}", spam.body);
+    assert!(spam.body.ends_with("<p>Marvelous<br />\n\n"), "{:?}", spam.body);
 }
 
 #[test]
@@ -385,27 +312,16 @@ fn mt_typepad_one_post() {
         return;
     };
     assert_eq!(counts(&batch), expect((1, 0, 1, 0, 0, 0, 1)));
-    assert_eq!(
-        batch.entries[0].comments[0].body,
-        "Easy, ain't it? :)\nlaters"
-    );
+    assert_eq!(batch.entries[0].comments[0].body, "Easy, ain't it? :)\nlaters");
 }
 
 #[test]
 fn mt_official_test_entries() {
     let names = [
         ("movabletype__first_entry.txt", "First Entry", "first_entry"),
-        (
-            "movabletype__second_entry.txt",
-            "Second Entry",
-            "second_entry",
-        ),
+        ("movabletype__second_entry.txt", "Second Entry", "second_entry"),
         ("movabletype__third_entry.txt", "Third Entry", "third_entry"),
-        (
-            "movabletype__fourth_entry.txt",
-            "Fourth Entry",
-            "fourth_entry",
-        ),
+        ("movabletype__fourth_entry.txt", "Fourth Entry", "fourth_entry"),
     ];
     let mut keys = BTreeSet::new();
     for (name, title, basename) in names {
@@ -434,18 +350,11 @@ fn mt_hatena_keeps_slash_basename() {
 
     let first = &batch.entries[0];
     assert_eq!(first.basename.as_deref(), Some("2025/06/16/120000"));
-    assert_eq!(
-        basename::normalize("2025/06/16/120000").unwrap(),
-        "2025/06/16/120000"
-    );
+    assert_eq!(basename::normalize("2025/06/16/120000").unwrap(), "2025/06/16/120000");
     assert_eq!(first.date, local("2025-06-16 12:00:00"));
     assert_eq!(first.text_filter, TextFilter::None);
     assert_eq!(labels(first), vec!["料理"]);
-    assert!(
-        first.title.starts_with("自分で買ったことない野菜"),
-        "{}",
-        first.title
-    );
+    assert!(first.title.starts_with("自分で買ったことない野菜"), "{}", first.title);
     assert!(!first.extended.is_empty());
 
     let second = &batch.entries[1];
@@ -504,149 +413,53 @@ const WXR_FILES: &[&str] = &[
 fn wxr_folder_has_only_checked_files() {
     let Some(names) = list(WXR_DIR) else { return };
     let checked: BTreeSet<String> = WXR_FILES.iter().map(|name| name.to_string()).collect();
-    assert_eq!(
-        names, checked,
-        "a fixture was added or removed: give it a test below"
-    );
+    assert_eq!(names, checked, "a fixture was added or removed: give it a test below");
 }
 
 #[test]
 fn wxr_counts_per_file() {
     // (entries, pages, comments, categories, assets, skipped, authors)
     let cases = [
-        (
-            "google-blog-converters__wordpress-sample.wxr",
-            (4, 1, 2, 4, 1, 0, 0),
-        ),
-        (
-            "google-blog-converters__wordpress-sample2.wxr",
-            (10, 0, 3, 6, 1, 0, 0),
-        ),
-        (
-            "google-blog-converters__wordpress.1.xml",
-            (6, 2, 3, 2, 4, 0, 0),
-        ),
-        (
-            "google-blog-converters__wordpress.2.xml",
-            (4, 1, 2, 4, 1, 0, 0),
-        ),
+        ("google-blog-converters__wordpress-sample.wxr", (4, 1, 2, 4, 1, 0, 0)),
+        ("google-blog-converters__wordpress-sample2.wxr", (10, 0, 3, 6, 1, 0, 0)),
+        ("google-blog-converters__wordpress.1.xml", (6, 2, 3, 2, 4, 0, 0)),
+        ("google-blog-converters__wordpress.2.xml", (4, 1, 2, 4, 1, 0, 0)),
         ("pelican__wordpressexport.xml", (13, 2, 4, 4, 4, 3, 2)),
-        (
-            "theme-test-data__64-block-test-data.xml",
-            (62, 1, 2, 7, 9, 1, 2),
-        ),
+        ("theme-test-data__64-block-test-data.xml", (62, 1, 2, 7, 9, 1, 2)),
         ("theme-test-data__theme-preview.xml", (7, 0, 2, 0, 0, 0, 0)),
-        (
-            "theme-test-data__themeunittestdata.wordpress.xml",
-            (79, 21, 33, 68, 37, 70, 2),
-        ),
-        (
-            "wordpress-importer-e2e__wxr-base-url-rewriting.xml",
-            (1, 0, 0, 0, 0, 0, 1),
-        ),
-        (
-            "wordpress-importer-e2e__wxr-comprehensive.xml",
-            (2, 1, 1, 2, 0, 0, 2),
-        ),
-        (
-            "wordpress-importer-e2e__wxr-css-urls.xml",
-            (1, 0, 0, 1, 0, 0, 1),
-        ),
-        (
-            "wordpress-importer-e2e__wxr-simple.xml",
-            (1, 0, 0, 0, 0, 0, 1),
-        ),
-        (
-            "wordpress-importer__authors-multiline.xml",
-            (1, 0, 0, 0, 0, 0, 3),
-        ),
+        ("theme-test-data__themeunittestdata.wordpress.xml", (79, 21, 33, 68, 37, 70, 2)),
+        ("wordpress-importer-e2e__wxr-base-url-rewriting.xml", (1, 0, 0, 0, 0, 0, 1)),
+        ("wordpress-importer-e2e__wxr-comprehensive.xml", (2, 1, 1, 2, 0, 0, 2)),
+        ("wordpress-importer-e2e__wxr-css-urls.xml", (1, 0, 0, 1, 0, 0, 1)),
+        ("wordpress-importer-e2e__wxr-simple.xml", (1, 0, 0, 0, 0, 0, 1)),
+        ("wordpress-importer__authors-multiline.xml", (1, 0, 0, 0, 0, 0, 3)),
         ("wordpress-importer__backslashes.xml", (1, 0, 0, 0, 0, 0, 0)),
         ("wordpress-importer__blank-lines.xml", (1, 0, 0, 0, 0, 0, 0)),
         ("wordpress-importer__cdata-edge.xml", (1, 0, 0, 0, 0, 0, 0)),
-        (
-            "wordpress-importer__chunked-meta.xml",
-            (1, 0, 0, 0, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__crazy-cdata-escaped.xml",
-            (1, 0, 0, 0, 0, 0, 0),
-        ),
+        ("wordpress-importer__chunked-meta.xml", (1, 0, 0, 0, 0, 0, 0)),
+        ("wordpress-importer__crazy-cdata-escaped.xml", (1, 0, 0, 0, 0, 0, 0)),
         ("wordpress-importer__crazy-cdata.xml", (1, 0, 0, 0, 0, 0, 0)),
-        (
-            "wordpress-importer__large-authors.xml",
-            (0, 0, 0, 0, 0, 0, 300),
-        ),
-        (
-            "wordpress-importer__missing-tags.xml",
-            (1, 0, 0, 0, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__multiple-cdata.xml",
-            (1, 0, 0, 0, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__namespace-edge-cases.xml",
-            (5, 0, 0, 2, 0, 1, 2),
-        ),
-        (
-            "wordpress-importer__post-content-blank-lines.xml",
-            (1, 0, 0, 0, 0, 0, 1),
-        ),
+        ("wordpress-importer__large-authors.xml", (0, 0, 0, 0, 0, 0, 300)),
+        ("wordpress-importer__missing-tags.xml", (1, 0, 0, 0, 0, 0, 0)),
+        ("wordpress-importer__multiple-cdata.xml", (1, 0, 0, 0, 0, 0, 0)),
+        ("wordpress-importer__namespace-edge-cases.xml", (5, 0, 0, 2, 0, 1, 2)),
+        ("wordpress-importer__post-content-blank-lines.xml", (1, 0, 0, 0, 0, 0, 1)),
         ("wordpress-importer__slashes.xml", (1, 0, 1, 1, 0, 0, 1)),
-        (
-            "wordpress-importer__small-export.xml",
-            (11, 5, 1, 30, 0, 0, 3),
-        ),
-        (
-            "wordpress-importer__term-formats.xml",
-            (0, 0, 0, 2, 0, 0, 0),
-        ),
+        ("wordpress-importer__small-export.xml", (11, 5, 1, 30, 0, 0, 3)),
+        ("wordpress-importer__term-formats.xml", (0, 0, 0, 2, 0, 0, 0)),
         ("wordpress-importer__term-meta.xml", (0, 0, 0, 1, 0, 0, 0)),
-        (
-            "wordpress-importer__test-serialized-comment-meta.xml",
-            (1, 0, 1, 0, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__test-serialized-postmeta-no-cdata.xml",
-            (1, 0, 0, 0, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__test-serialized-postmeta-with-cdata.xml",
-            (1, 0, 0, 0, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__test-serialized-term-meta.xml",
-            (1, 0, 0, 1, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__test-utw-post-meta-import.xml",
-            (1, 0, 0, 0, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__theme-unit-test-data.xml",
-            (79, 21, 33, 68, 37, 70, 2),
-        ),
-        (
-            "wordpress-importer__valid-wxr-1.0.xml",
-            (6, 3, 1, 5, 0, 0, 0),
-        ),
-        (
-            "wordpress-importer__valid-wxr-1.1.xml",
-            (2, 1, 1, 1, 0, 0, 1),
-        ),
-        (
-            "wordpress-importer__wxr-flat-attachment-different-site.xml",
-            (1, 0, 0, 0, 1, 0, 1),
-        ),
-        (
-            "wordpress-importer__wxr-flat-attachment-same-site.xml",
-            (1, 0, 0, 0, 1, 0, 1),
-        ),
+        ("wordpress-importer__test-serialized-comment-meta.xml", (1, 0, 1, 0, 0, 0, 0)),
+        ("wordpress-importer__test-serialized-postmeta-no-cdata.xml", (1, 0, 0, 0, 0, 0, 0)),
+        ("wordpress-importer__test-serialized-postmeta-with-cdata.xml", (1, 0, 0, 0, 0, 0, 0)),
+        ("wordpress-importer__test-serialized-term-meta.xml", (1, 0, 0, 1, 0, 0, 0)),
+        ("wordpress-importer__test-utw-post-meta-import.xml", (1, 0, 0, 0, 0, 0, 0)),
+        ("wordpress-importer__theme-unit-test-data.xml", (79, 21, 33, 68, 37, 70, 2)),
+        ("wordpress-importer__valid-wxr-1.0.xml", (6, 3, 1, 5, 0, 0, 0)),
+        ("wordpress-importer__valid-wxr-1.1.xml", (2, 1, 1, 1, 0, 0, 1)),
+        ("wordpress-importer__wxr-flat-attachment-different-site.xml", (1, 0, 0, 0, 1, 0, 1)),
+        ("wordpress-importer__wxr-flat-attachment-same-site.xml", (1, 0, 0, 0, 1, 0, 1)),
         ("wordpress-importer__wxr-simple.xml", (1, 0, 0, 0, 0, 0, 1)),
-        (
-            "wordpress-importer__wxr-with-sub-data.xml",
-            (1, 0, 1, 0, 0, 0, 0),
-        ),
+        ("wordpress-importer__wxr-with-sub-data.xml", (1, 0, 1, 0, 0, 0, 0)),
     ];
     for (name, numbers) in cases {
         let Some(batch) = wxr_ok(name) else { return };
@@ -674,20 +487,13 @@ fn wxr_rejects_bad_versions() {
 
 #[test]
 fn wxr_rejects_malformed_files() {
-    let cases = [
-        ("wordpress-importer__malformed-simple.xml", 14),
-        ("wordpress-importer__malformed.xml", 90),
-    ];
+    let cases = [("wordpress-importer__malformed-simple.xml", 14), ("wordpress-importer__malformed.xml", 90)];
     for (name, expected_line) in cases {
         let Some(result) = wxr_fixture(name) else {
             return;
         };
         match result {
-            Err(WxrError::Malformed {
-                line,
-                offset,
-                message,
-            }) => {
+            Err(WxrError::Malformed { line, offset, message }) => {
                 assert_eq!(line, expected_line, "{name}: {message}");
                 assert!(offset > 0, "{name}");
                 assert!(!message.is_empty(), "{name}");
@@ -703,20 +509,12 @@ fn wxr_sample2_reads_undeclared_prefix() {
         return;
     };
 
-    let drafts = batch
-        .entries
-        .iter()
-        .filter(|entry| entry.status == Status::Draft)
-        .count();
+    let drafts = batch.entries.iter().filter(|entry| entry.status == Status::Draft).count();
     assert_eq!(drafts, 6);
     assert_eq!(titled(&batch, "Four Generations").status, Status::Draft);
     assert_eq!(batch.warnings.len(), 1);
     assert_eq!(batch.warnings[0].position.line, 62);
-    assert!(
-        batch.warnings[0].reason.contains("`excerpt`"),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("`excerpt`"), "{}", batch.warnings[0].reason);
 
     let slug = batch
         .entries
@@ -724,10 +522,7 @@ fn wxr_sample2_reads_undeclared_prefix() {
         .filter_map(|entry| entry.basename.as_deref())
         .find(|slug| slug.starts_with("it%e2"))
         .expect("percent-encoded slug");
-    assert_eq!(
-        basename::normalize(slug).unwrap(),
-        "it\u{2019}s-a-hard-life"
-    );
+    assert_eq!(basename::normalize(slug).unwrap(), "it\u{2019}s-a-hard-life");
 }
 
 #[test]
@@ -736,73 +531,34 @@ fn wxr_matches_namespaces_by_uri() {
         return;
     };
 
-    let authors: Vec<&str> = batch
-        .authors
-        .iter()
-        .map(|author| author.name.as_str())
-        .collect();
+    let authors: Vec<&str> = batch.authors.iter().map(|author| author.name.as_str()).collect();
     assert_eq!(authors, vec!["real_user", "version_conflict"]);
 
-    let keys: Vec<&str> = batch
-        .entries
-        .iter()
-        .map(|entry| entry.source_key.as_str())
-        .collect();
-    assert_eq!(
-        keys,
-        vec!["wxr-id:1", "wxr-id:2", "wxr-id:3", "wxr-id:4", "wxr-id:6"]
-    );
-    assert_eq!(
-        titled(&batch, "No Prefix").body,
-        "Testing default namespace"
-    );
+    let keys: Vec<&str> = batch.entries.iter().map(|entry| entry.source_key.as_str()).collect();
+    assert_eq!(keys, vec!["wxr-id:1", "wxr-id:2", "wxr-id:3", "wxr-id:4", "wxr-id:6"]);
+    assert_eq!(titled(&batch, "No Prefix").body, "Testing default namespace");
 
     assert_eq!(batch.skipped.len(), 1);
     assert_eq!(batch.skipped[0].position.record, 5);
 
-    let categories: Vec<&str> = batch
-        .categories
-        .iter()
-        .map(|category| category.path[0].as_str())
-        .collect();
+    let categories: Vec<&str> = batch.categories.iter().map(|category| category.path[0].as_str()).collect();
     assert_eq!(categories, vec!["Old Version", "New Version"]);
 }
 
 #[test]
 fn wxr_cdata_variants() {
     let cases = [
-        (
-            "wordpress-importer__multiple-cdata.xml",
-            "line oneline twoline three",
-            0,
-        ),
-        (
-            "wordpress-importer__cdata-edge.xml",
-            "ends with sequence ]] >",
-            0,
-        ),
-        (
-            "wordpress-importer__crazy-cdata-escaped.xml",
-            "Content with nested <![CDATA[ tags ]]> :)",
-            0,
-        ),
+        ("wordpress-importer__multiple-cdata.xml", "line oneline twoline three", 0),
+        ("wordpress-importer__cdata-edge.xml", "ends with sequence ]] >", 0),
+        ("wordpress-importer__crazy-cdata-escaped.xml", "Content with nested <![CDATA[ tags ]]> :)", 0),
         // Unescaped `]]>` from old WordPress exporters is recovered with a
         // warning for each affected element (the body and two post meta).
-        (
-            "wordpress-importer__crazy-cdata.xml",
-            "Content with nested <![CDATA[ tags ]]> :)",
-            3,
-        ),
+        ("wordpress-importer__crazy-cdata.xml", "Content with nested <![CDATA[ tags ]]> :)", 3),
     ];
     for (name, body, warnings) in cases {
         let Some(batch) = wxr_ok(name) else { return };
         assert_eq!(batch.entries[0].body, body, "{name}");
-        assert_eq!(
-            batch.warnings.len(),
-            warnings,
-            "{name}: {:?}",
-            batch.warnings
-        );
+        assert_eq!(batch.warnings.len(), warnings, "{name}: {:?}", batch.warnings);
     }
 }
 
@@ -821,13 +577,7 @@ fn wxr_keeps_backslashes_and_blank_lines() {
     let Some(batch) = wxr_ok("wordpress-importer__post-content-blank-lines.xml") else {
         return;
     };
-    assert!(
-        batch.entries[0]
-            .body
-            .contains("blank line).\n\nAnd more lines"),
-        "{:?}",
-        batch.entries[0].body
-    );
+    assert!(batch.entries[0].body.contains("blank line).\n\nAnd more lines"), "{:?}", batch.entries[0].body);
 
     let Some(batch) = wxr_ok("wordpress-importer__slashes.xml") else {
         return;
@@ -839,10 +589,7 @@ fn wxr_keeps_backslashes_and_blank_lines() {
 
 #[test]
 fn wxr_theme_unit_test_statuses() {
-    for name in [
-        "theme-test-data__themeunittestdata.wordpress.xml",
-        "wordpress-importer__theme-unit-test-data.xml",
-    ] {
+    for name in ["theme-test-data__themeunittestdata.wordpress.xml", "wordpress-importer__theme-unit-test-data.xml"] {
         let Some(batch) = wxr_ok(name) else { return };
 
         let scheduled = titled(&batch, "Scheduled");
@@ -850,27 +597,17 @@ fn wxr_theme_unit_test_statuses() {
         assert_eq!(scheduled.date, utc("2030-01-01 19:00:18"), "{name}");
         assert_eq!(titled(&batch, "Draft").status, Status::Draft, "{name}");
 
-        let protected = titled(
-            &batch,
-            "Template: Password Protected (the password is \"enter\")",
-        );
+        let protected = titled(&batch, "Template: Password Protected (the password is \"enter\")");
         assert_eq!(protected.status, Status::Draft, "{name}");
         let warning = batch
             .warnings
             .iter()
             .find(|warning| warning.position == protected.position)
             .unwrap_or_else(|| panic!("{name}: no warning for the protected post"));
-        assert!(
-            warning.reason.contains("password"),
-            "{name}: {}",
-            warning.reason
-        );
+        assert!(warning.reason.contains("password"), "{name}: {}", warning.reason);
 
-        let skipped_menu_items = batch
-            .skipped
-            .iter()
-            .filter(|skipped| skipped.reason.contains("nav_menu_item"))
-            .count();
+        let skipped_menu_items =
+            batch.skipped.iter().filter(|skipped| skipped.reason.contains("nav_menu_item")).count();
         assert_eq!(skipped_menu_items, 70, "{name}");
     }
 }
@@ -881,53 +618,22 @@ fn wxr_theme_unit_test_structure() {
         return;
     };
 
-    let child_pages = batch
-        .entries
-        .iter()
-        .filter(|entry| entry.parent_key.is_some())
-        .count();
+    let child_pages = batch.entries.iter().filter(|entry| entry.parent_key.is_some()).count();
     assert_eq!(child_pages, 13);
-    for entry in batch
-        .entries
-        .iter()
-        .filter(|entry| entry.parent_key.is_some())
-    {
+    for entry in batch.entries.iter().filter(|entry| entry.parent_key.is_some()) {
         let parent = entry.parent_key.as_deref().unwrap();
-        assert!(
-            batch.entries.iter().any(|other| other.source_key == parent),
-            "{}: {parent}",
-            entry.title
-        );
+        assert!(batch.entries.iter().any(|other| other.source_key == parent), "{}: {parent}", entry.title);
     }
 
-    let empty_titles = batch
-        .entries
-        .iter()
-        .filter(|entry| entry.title.is_empty())
-        .count();
+    let empty_titles = batch.entries.iter().filter(|entry| entry.title.is_empty()).count();
     assert_eq!(empty_titles, 1);
 
-    let deepest = batch
-        .categories
-        .iter()
-        .map(|category| category.path.len())
-        .max();
+    let deepest = batch.categories.iter().map(|category| category.path.len()).max();
     assert_eq!(deepest, Some(3));
-    assert!(
-        batch
-            .categories
-            .iter()
-            .any(|category| category.path == ["Parent", "Child 1", "Child 2"])
-    );
+    assert!(batch.categories.iter().any(|category| category.path == ["Parent", "Child 1", "Child 2"]));
 
-    let comment_kinds = |kind| {
-        batch
-            .entries
-            .iter()
-            .flat_map(|entry| &entry.comments)
-            .filter(|c| c.kind == kind)
-            .count()
-    };
+    let comment_kinds =
+        |kind| batch.entries.iter().flat_map(|entry| &entry.comments).filter(|c| c.kind == kind).count();
     assert_eq!(comment_kinds(CommentKind::Comment), 29);
     assert_eq!(comment_kinds(CommentKind::Pingback), 2);
     assert_eq!(comment_kinds(CommentKind::Trackback), 2);
@@ -939,21 +645,9 @@ fn wxr_block_content_is_html() {
         return;
     };
 
-    let blocks = batch
-        .entries
-        .iter()
-        .filter(|entry| entry.text_filter == TextFilter::None)
-        .count();
-    assert!(
-        blocks > 50,
-        "{blocks} of {} entries use blocks",
-        batch.entries.len()
-    );
-    assert!(
-        batch.skipped[0].reason.contains("\"wp_navigation\""),
-        "{}",
-        batch.skipped[0].reason
-    );
+    let blocks = batch.entries.iter().filter(|entry| entry.text_filter == TextFilter::None).count();
+    assert!(blocks > 50, "{blocks} of {} entries use blocks", batch.entries.len());
+    assert!(batch.skipped[0].reason.contains("\"wp_navigation\""), "{}", batch.skipped[0].reason);
 }
 
 #[test]
@@ -962,25 +656,13 @@ fn wxr_pelican_skips_custom_types() {
         return;
     };
 
-    let reasons: Vec<&str> = batch
-        .skipped
-        .iter()
-        .map(|skipped| skipped.reason.as_str())
-        .collect();
+    let reasons: Vec<&str> = batch.skipped.iter().map(|skipped| skipped.reason.as_str()).collect();
     assert!(reasons[0].contains("\"custom1\""), "{}", reasons[0]);
     assert!(reasons[2].contains("\"custom2\""), "{}", reasons[2]);
 
-    let drafts = batch
-        .entries
-        .iter()
-        .filter(|entry| entry.status == Status::Draft)
-        .count();
+    let drafts = batch.entries.iter().filter(|entry| entry.status == Status::Draft).count();
     assert_eq!(drafts, 4);
-    let pingbacks = batch
-        .entries
-        .iter()
-        .flat_map(|entry| &entry.comments)
-        .filter(|c| c.kind == CommentKind::Pingback);
+    let pingbacks = batch.entries.iter().flat_map(|entry| &entry.comments).filter(|c| c.kind == CommentKind::Pingback);
     assert_eq!(pingbacks.count(), 1);
 }
 
@@ -996,17 +678,9 @@ fn wxr_small_export_facts() {
     assert_eq!(titled(&batch, "Child Page").kind, EntryKind::Page);
     assert!(titled(&batch, "Child Page").parent_key.is_some());
 
-    let published = batch
-        .entries
-        .iter()
-        .filter(|entry| entry.status == Status::Published)
-        .count();
+    let published = batch.entries.iter().filter(|entry| entry.status == Status::Published).count();
     assert_eq!(published, 9);
-    let names: Vec<&str> = batch
-        .authors
-        .iter()
-        .map(|author| author.name.as_str())
-        .collect();
+    let names: Vec<&str> = batch.authors.iter().map(|author| author.name.as_str()).collect();
     assert_eq!(names.len(), 3);
 }
 
@@ -1015,11 +689,7 @@ fn wxr_authors_are_trimmed() {
     let Some(batch) = wxr_ok("wordpress-importer__authors-multiline.xml") else {
         return;
     };
-    let names: Vec<&str> = batch
-        .authors
-        .iter()
-        .map(|author| author.name.as_str())
-        .collect();
+    let names: Vec<&str> = batch.authors.iter().map(|author| author.name.as_str()).collect();
     assert_eq!(names, vec!["alice", "bob", "carol"]);
     assert_eq!(batch.authors[0].email, "alice@example.com");
 }
@@ -1045,10 +715,7 @@ fn wxr_attachments_become_assets() {
         "wordpress-importer__wxr-flat-attachment-same-site.xml",
     ] {
         let Some(batch) = wxr_ok(name) else { return };
-        assert_eq!(
-            batch.assets[0].url, "https://wpthemetestdata.files.wordpress.com/2008/06/canola2.jpg",
-            "{name}"
-        );
+        assert_eq!(batch.assets[0].url, "https://wpthemetestdata.files.wordpress.com/2008/06/canola2.jpg", "{name}");
     }
 }
 
@@ -1081,23 +748,11 @@ fn wxr_version_1_0_dates() {
     let Some(batch) = wxr_ok("wordpress-importer__valid-wxr-1.0.xml") else {
         return;
     };
-    assert!(
-        batch
-            .entries
-            .iter()
-            .all(|entry| matches!(entry.date, Some(ImportedDate::Utc(_))))
-    );
+    assert!(batch.entries.iter().all(|entry| matches!(entry.date, Some(ImportedDate::Utc(_)))));
 
     let Some(batch) = wxr_ok("pelican__wordpressexport.xml") else {
         return;
     };
-    let local_dates = batch
-        .entries
-        .iter()
-        .filter(|entry| matches!(entry.date, Some(ImportedDate::Local(_))));
-    assert_eq!(
-        local_dates.count(),
-        8,
-        "posts with a zero GMT date use the local date"
-    );
+    let local_dates = batch.entries.iter().filter(|entry| matches!(entry.date, Some(ImportedDate::Local(_))));
+    assert_eq!(local_dates.count(), 8, "posts with a zero GMT date use the local date");
 }

@@ -74,20 +74,32 @@ impl Period {
 
 /// Characters escaped in a URL path segment: controls, space, and the
 /// characters that would end or change the meaning of a path.
-const PATH_SEGMENT: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'[').add(b']').add(b'\\').add(b'^').add(b'|');
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
 
 /// The URL of a file at `path` under the site root. Non-ASCII names are
 /// percent-encoded once as UTF-8, and a trailing `index.html` is dropped as
 /// Movable Type does.
 pub fn url_for(site_url: &str, path: &str) -> String {
     let index = format!("{}.{}", specifier::INDEX_BASENAME, specifier::FILE_EXTENSION);
-    let trimmed = if path == index {
-        ""
-    } else {
-        path.strip_suffix(&index).filter(|rest| rest.ends_with('/')).unwrap_or(path)
-    };
-    let encoded: Vec<String> = trimmed.split('/').map(|part| utf8_percent_encode(part, PATH_SEGMENT).to_string()).collect();
+    let trimmed =
+        if path == index { "" } else { path.strip_suffix(&index).filter(|rest| rest.ends_with('/')).unwrap_or(path) };
+    let encoded: Vec<String> =
+        trimmed.split('/').map(|part| utf8_percent_encode(part, PATH_SEGMENT).to_string()).collect();
     format!("{site_url}{}", encoded.join("/"))
 }
 

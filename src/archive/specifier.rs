@@ -133,7 +133,8 @@ mod tests {
 
     #[test]
     fn individual_pattern_keeps_underscores() {
-        let values = PathValues { date: date("2008-01-05 09:04:00"), basename: Some("junk_faxes"), ..Default::default() };
+        let values =
+            PathValues { date: date("2008-01-05 09:04:00"), basename: Some("junk_faxes"), ..Default::default() };
         assert_eq!(expand("%y/%m/%f", &values).unwrap(), "2008/01/junk_faxes.html");
         assert_eq!(expand("%y/%m/%-f", &values).unwrap(), "2008/01/junk-faxes.html");
         assert_eq!(expand("%y/%m/%d/%b/%i", &values).unwrap(), "2008/01/05/junk_faxes/index.html");

@@ -46,7 +46,10 @@ pub fn run(site: &Site, command: EntryCommand) -> anyhow::Result<ExitCode> {
 
 fn list(site: &Site, status: Option<&str>) -> anyhow::Result<ExitCode> {
     let status = status
-        .map(|s| s.parse::<Status>().map_err(|_| InputError(format!("unknown status {s:?}; use draft, published or scheduled"))))
+        .map(|s| {
+            s.parse::<Status>()
+                .map_err(|_| InputError(format!("unknown status {s:?}; use draft, published or scheduled")))
+        })
         .transpose()?;
     let entries = site.store.read(|tx| tx.entries(EntryFilter { kind: Some(EntryKind::Entry), status }))?;
     let zone = site.config.time_zone;

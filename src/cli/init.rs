@@ -39,10 +39,13 @@ pub struct InitArgs {
 
 pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     fs::create_dir_all(&args.site_dir).with_context(|| format!("cannot create {}", args.site_dir.display()))?;
-    let site_dir = args.site_dir.canonicalize().with_context(|| format!("cannot resolve {}", args.site_dir.display()))?;
+    let site_dir =
+        args.site_dir.canonicalize().with_context(|| format!("cannot resolve {}", args.site_dir.display()))?;
     let config_path = site_dir.join("pressrun.conf");
     if config_path.exists() {
-        return Err(InputError(format!("{} exists already; init does not overwrite a site", config_path.display())).into());
+        return Err(
+            InputError(format!("{} exists already; init does not overwrite a site", config_path.display())).into()
+        );
     }
     args.time_zone.parse::<SiteTimeZone>().map_err(|error| InputError(error.to_string()))?;
     let site_path = match &args.site_path {

@@ -90,5 +90,6 @@ fn is_input_error(error: &anyhow::Error) -> bool {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PRESSRUN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }

@@ -43,13 +43,8 @@ impl Site {
 
     fn fingerprint(&self) -> String {
         let settings = self.settings();
-        let text = format!(
-            "{}\n{}\n{}\n{}",
-            settings.name,
-            settings.url,
-            settings.time_zone,
-            self.config.site_path.display()
-        );
+        let text =
+            format!("{}\n{}\n{}\n{}", settings.name, settings.url, settings.time_zone, self.config.site_path.display());
         blake3::hash(text.as_bytes()).to_hex().to_string()
     }
 

@@ -10,7 +10,8 @@ use crate::time::now;
 
 pub fn run(site: &Site) -> anyhow::Result<ExitCode> {
     let now = now();
-    let (queue, targets) = site.store.read(|tx| Ok::<_, anyhow::Error>((tx.queue_summary(now)?, tx.target_states()?)))?;
+    let (queue, targets) =
+        site.store.read(|tx| Ok::<_, anyhow::Error>((tx.queue_summary(now)?, tx.target_states()?)))?;
 
     println!("Queue: {} jobs ({} being published, {} failing)", queue.queued, queue.claimed, queue.failing);
     if let Some(oldest) = queue.oldest {
@@ -33,7 +34,11 @@ pub fn run(site: &Site) -> anyhow::Result<ExitCode> {
         println!("    last success: {}", when(target.last_success));
         match &target.last_error {
             Some(error) if target.failures > 0 => {
-                println!("    last error:   {} ({} failures in a row): {error}", when(target.last_attempt), target.failures)
+                println!(
+                    "    last error:   {} ({} failures in a row): {error}",
+                    when(target.last_attempt),
+                    target.failures
+                )
             }
             _ => println!("    last error:   none"),
         }

@@ -37,7 +37,9 @@ pub fn import(site: &Site, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
     let batch = match args.format {
         Format::Mt => import::mt::parse(&bytes),
-        Format::Wxr => import::wxr::parse(&bytes).map_err(|error| InputError(format!("{}: {error}", args.file.display())))?,
+        Format::Wxr => {
+            import::wxr::parse(&bytes).map_err(|error| InputError(format!("{}: {error}", args.file.display())))?
+        }
     };
     let settings = site.settings();
     let report = site.store.write(|tx| import::apply::apply(tx, batch, &settings, now()))?;
@@ -96,7 +98,8 @@ pub fn publish(site: &Site, args: PublishArgs) -> anyhow::Result<ExitCode> {
     let queued = site.store.write(|tx| -> anyhow::Result<_> {
         let mut change = ChangeSet { everything: args.all, include_manual: true, ..ChangeSet::default() };
         for name in &args.template {
-            let template = tx.template_by_name(name)?.ok_or_else(|| InputError(format!("no template named {name:?}")))?;
+            let template =
+                tx.template_by_name(name)?.ok_or_else(|| InputError(format!("no template named {name:?}")))?;
             change.templates.insert(template.id);
         }
         let queued = change::commit(tx, &settings, &change, now())?;
@@ -119,7 +122,12 @@ pub fn publish(site: &Site, args: PublishArgs) -> anyhow::Result<ExitCode> {
         },
     };
     for clash in &queued.clashes {
-        eprintln!("warning: {} is wanted by both {} and {}; only the first is published", clash.path, clash.kept.key(), clash.dropped.key());
+        eprintln!(
+            "warning: {} is wanted by both {} and {}; only the first is published",
+            clash.path,
+            clash.kept.key(),
+            clash.dropped.key()
+        );
     }
     println!("{} files queued", queued.files.len());
     Ok(ExitCode::SUCCESS)

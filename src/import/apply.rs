@@ -39,8 +39,14 @@ pub struct ImportReport {
 }
 
 /// Stores `batch` and queues what it affects.
-pub fn apply(tx: &mut dyn Tx, batch: ImportBatch, settings: &SiteSettings, now: Timestamp) -> Result<ImportReport, StoreError> {
-    let mut report = ImportReport { skipped: batch.skipped.clone(), warnings: batch.warnings.clone(), ..ImportReport::default() };
+pub fn apply(
+    tx: &mut dyn Tx,
+    batch: ImportBatch,
+    settings: &SiteSettings,
+    now: Timestamp,
+) -> Result<ImportReport, StoreError> {
+    let mut report =
+        ImportReport { skipped: batch.skipped.clone(), warnings: batch.warnings.clone(), ..ImportReport::default() };
     let mut importer = Importer { tx, settings, now, authors: HashMap::new(), categories: HashMap::new() };
 
     for author in &batch.authors {
@@ -97,7 +103,13 @@ struct Importer<'a> {
 }
 
 impl Importer<'_> {
-    fn author(&mut self, name: &str, display_name: &str, email: &str, report: &mut ImportReport) -> Result<AuthorId, StoreError> {
+    fn author(
+        &mut self,
+        name: &str,
+        display_name: &str,
+        email: &str,
+        report: &mut ImportReport,
+    ) -> Result<AuthorId, StoreError> {
         let name = name.trim();
         if let Some(id) = self.authors.get(name) {
             return Ok(*id);
@@ -376,7 +388,8 @@ fn order_parents_first(entries: &[ImportedEntry]) -> Vec<&ImportedEntry> {
         }
         depth
     };
-    let mut ordered: Vec<(usize, Position, &ImportedEntry)> = entries.iter().map(|e| (depth(e), e.position, e)).collect();
+    let mut ordered: Vec<(usize, Position, &ImportedEntry)> =
+        entries.iter().map(|e| (depth(e), e.position, e)).collect();
     ordered.sort_by_key(|(depth, position, _)| (*depth, position.record));
     ordered.into_iter().map(|(_, _, entry)| entry).collect()
 }

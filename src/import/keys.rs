@@ -16,11 +16,7 @@ impl SourceKeys {
     pub(crate) fn claim(&mut self, key: String) -> String {
         let count = self.counts.entry(key.clone()).or_insert(0);
         *count += 1;
-        if *count == 1 {
-            key
-        } else {
-            format!("{key}:{count}")
-        }
+        if *count == 1 { key } else { format!("{key}:{count}") }
     }
 }
 

@@ -100,7 +100,10 @@ fn archives(state: &State, kind: Option<String>) -> Result<Value, Error> {
     let ctx = render_ctx(state)?;
     let name = kind.unwrap_or_else(|| "monthly".to_string());
     let archive_type = objects::parse_archive_type(&name).ok_or_else(|| {
-        Error::new(ErrorKind::InvalidOperation, format!("unknown archive type {name:?}; use daily, weekly, monthly or yearly"))
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("unknown archive type {name:?}; use daily, weekly, monthly or yearly"),
+        )
     })?;
     ctx.record_whole(keys::periods(archive_type));
     let periods = ctx.snapshot.periods(archive_type);

@@ -58,11 +58,12 @@ impl Renderer {
     pub fn new(templates: &[Template]) -> Renderer {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
-        let unescaped: HashSet<String> =
-            templates.iter().filter(|t| !is_markup(t)).map(|t| t.name.clone()).collect();
-        env.set_auto_escape_callback(move |name| {
-            if unescaped.contains(name) { AutoEscape::None } else { AutoEscape::Html }
-        });
+        let unescaped: HashSet<String> = templates.iter().filter(|t| !is_markup(t)).map(|t| t.name.clone()).collect();
+        env.set_auto_escape_callback(
+            move |name| {
+                if unescaped.contains(name) { AutoEscape::None } else { AutoEscape::Html }
+            },
+        );
         env.set_formatter(functions::format_value);
         functions::register(&mut env);
 
@@ -88,10 +89,10 @@ impl Renderer {
 
         let ctx = RenderCtx::new(snapshot.clone());
         let page_context = file_context(&ctx, info).ok_or(RenderError::OwnerGone { owner })?;
-        let compiled = self.env.get_template(&template.name).map_err(|error| RenderError::Template {
-            name: template.name.clone(),
-            message: describe(&error),
-        })?;
+        let compiled = self
+            .env
+            .get_template(&template.name)
+            .map_err(|error| RenderError::Template { name: template.name.clone(), message: describe(&error) })?;
         let path = info.path.clone().unwrap_or_default();
         let output = compiled.render(page_context).map_err(|error| RenderError::Render {
             template: template.name.clone(),

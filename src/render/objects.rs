@@ -59,9 +59,28 @@ pub struct EntryObj {
 }
 
 const ENTRY_FIELDS: &[&str] = &[
-    "id", "title", "basename", "url", "permalink", "date", "modified", "author", "categories", "category", "tags",
-    "kind", "allow_comments", "body", "extended", "more", "excerpt", "keywords", "comments", "comment_count",
-    "previous", "next",
+    "id",
+    "title",
+    "basename",
+    "url",
+    "permalink",
+    "date",
+    "modified",
+    "author",
+    "categories",
+    "category",
+    "tags",
+    "kind",
+    "allow_comments",
+    "body",
+    "extended",
+    "more",
+    "excerpt",
+    "keywords",
+    "comments",
+    "comment_count",
+    "previous",
+    "next",
 ];
 
 impl EntryObj {
@@ -124,7 +143,8 @@ impl EntryObj {
         }
         let entries = &self.ctx.snapshot.entries;
         let own = entries[self.index].sort_key.as_str();
-        let other = if older { self.index.checked_add(1).filter(|i| *i < entries.len()) } else { self.index.checked_sub(1) };
+        let other =
+            if older { self.index.checked_add(1).filter(|i| *i < entries.len()) } else { self.index.checked_sub(1) };
         let other_key = other.map(|i| entries[i].sort_key.as_str());
         let (lo, hi) = if older { (other_key, Some(own)) } else { (Some(own), other_key) };
         self.ctx.record_range(keys::ALL_ENTRIES, lo, hi);
@@ -156,7 +176,9 @@ impl EntryObj {
             "categories" => Value::from(
                 entry.category_ids.iter().filter_map(|id| CategoryObj::value(&self.ctx, *id)).collect::<Vec<_>>(),
             ),
-            "category" => entry.category_ids.first().and_then(|id| CategoryObj::value(&self.ctx, *id)).unwrap_or_default(),
+            "category" => {
+                entry.category_ids.first().and_then(|id| CategoryObj::value(&self.ctx, *id)).unwrap_or_default()
+            }
             "tags" => Value::from(entry.tags.clone()),
             "kind" => Value::from(entry.kind.as_str()),
             "allow_comments" => Value::from(entry.allow_comments),
@@ -225,7 +247,8 @@ pub struct CategoryObj {
     id: CategoryId,
 }
 
-const CATEGORY_FIELDS: &[&str] = &["id", "label", "basename", "description", "url", "parent", "depth", "count", "entries"];
+const CATEGORY_FIELDS: &[&str] =
+    &["id", "label", "basename", "description", "url", "parent", "depth", "count", "entries"];
 
 impl CategoryObj {
     pub fn value(ctx: &Arc<RenderCtx>, id: CategoryId) -> Option<Value> {

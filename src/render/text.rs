@@ -8,8 +8,33 @@ use crate::model::TextFilter;
 /// Block-level tags that "convert line breaks" leaves unwrapped when a
 /// paragraph starts with one.
 const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "div", "dl", "fieldset", "figure", "footer", "form", "h1", "h2",
-    "h3", "h4", "h5", "h6", "header", "hr", "iframe", "ol", "p", "pre", "script", "section", "style", "table", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "div",
+    "dl",
+    "fieldset",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "iframe",
+    "ol",
+    "p",
+    "pre",
+    "script",
+    "section",
+    "style",
+    "table",
+    "ul",
     "!--",
 ];
 
@@ -53,11 +78,7 @@ fn paragraph_html(lines: &[&str]) -> String {
                 .is_some_and(|after| tag == &"!--" || after.starts_with(['>', ' ', '/', '\t']) || after.is_empty())
         })
     });
-    if starts_block {
-        lines.join("\n")
-    } else {
-        format!("<p>{}</p>", lines.join("<br />\n"))
-    }
+    if starts_block { lines.join("\n") } else { format!("<p>{}</p>", lines.join("<br />\n")) }
 }
 
 /// CommonMark with tables, strikethrough and footnotes. HTML in the source
@@ -96,11 +117,7 @@ pub fn strip_tags(html: &str) -> String {
 pub fn first_words(html: &str, words: usize) -> String {
     let text = strip_tags(html);
     let all: Vec<&str> = text.split_whitespace().collect();
-    if all.len() <= words {
-        all.join(" ")
-    } else {
-        format!("{}...", all[..words].join(" "))
-    }
+    if all.len() <= words { all.join(" ") } else { format!("{}...", all[..words].join(" ")) }
 }
 
 #[cfg(test)]

@@ -20,9 +20,9 @@ use crate::model::{
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {path}: {source}")]
+    #[error("cannot open database {path}")]
     Open { path: PathBuf, source: rusqlite::Error },
-    #[error("cannot migrate database {path} to schema version {version}: {source}")]
+    #[error("cannot migrate database {path} to schema version {version}")]
     Migrate { path: PathBuf, version: u32, source: rusqlite::Error },
     #[error("database {path} has schema version {found}, newer than this pressrun knows ({known}); upgrade pressrun")]
     TooNew { path: PathBuf, found: u32, known: u32 },

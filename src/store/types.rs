@@ -8,17 +8,38 @@ use crate::model::{ArchiveType, AssetId, CategoryId, EntryId, FileInfoId, Templa
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FileOwner {
     /// Page `page` (1-based) of an index template.
-    Index { template_id: TemplateId, page: u32 },
+    Index {
+        template_id: TemplateId,
+        page: u32,
+    },
     /// The file of one entry or page under one template map.
-    Entry { map_id: TemplateMapId, entry_id: EntryId },
+    Entry {
+        map_id: TemplateMapId,
+        entry_id: EntryId,
+    },
     /// A date-based archive; `period` is its local label such as `2024-05`.
-    Date { map_id: TemplateMapId, period: String },
-    Category { map_id: TemplateMapId, category_id: CategoryId },
-    Author { map_id: TemplateMapId, author_id: i64 },
+    Date {
+        map_id: TemplateMapId,
+        period: String,
+    },
+    Category {
+        map_id: TemplateMapId,
+        category_id: CategoryId,
+    },
+    Author {
+        map_id: TemplateMapId,
+        author_id: i64,
+    },
     /// The original file of an asset.
-    Asset { asset_id: AssetId },
+    Asset {
+        asset_id: AssetId,
+    },
     /// A resized copy of an image asset; 0 means "not constrained".
-    Thumbnail { asset_id: AssetId, width: u32, height: u32 },
+    Thumbnail {
+        asset_id: AssetId,
+        width: u32,
+        height: u32,
+    },
 }
 
 impl FileOwner {
@@ -50,7 +71,11 @@ impl FileOwner {
             "asset" => FileOwner::Asset { asset_id: first.parse().ok()? },
             "thumbnail" => {
                 let (width, height) = rest?.split_once('x')?;
-                FileOwner::Thumbnail { asset_id: first.parse().ok()?, width: width.parse().ok()?, height: height.parse().ok()? }
+                FileOwner::Thumbnail {
+                    asset_id: first.parse().ok()?,
+                    width: width.parse().ok()?,
+                    height: height.parse().ok()?,
+                }
             }
             _ => return None,
         };

@@ -16,8 +16,8 @@ pub mod target;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -129,7 +129,11 @@ impl<'a> Syncer<'a> {
             let configured: HashSet<&str> = self.config.targets.iter().map(|t| t.name.as_str()).collect();
             for state in tx.target_states()? {
                 if !configured.contains(state.name.as_str()) {
-                    info!(target = state.name, pending = state.pending, "target removed from the config; its pending paths are dropped");
+                    info!(
+                        target = state.name,
+                        pending = state.pending,
+                        "target removed from the config; its pending paths are dropped"
+                    );
                     tx.remove_target(&state.name)?;
                 }
             }
@@ -187,7 +191,7 @@ impl<'a> Syncer<'a> {
             Ok(()) => {}
             Err(error) => {
                 error!(%error, "sync failed");
-                report.result = TargetResult::Failed(error.to_string());
+                report.result = TargetResult::Failed(crate::error_chain(&error));
             }
         }
         report.elapsed = started.elapsed();
@@ -263,7 +267,11 @@ impl<'a> Syncer<'a> {
         let settings = ShellSettings {
             connect_timeout: self.config.rsync.connect_timeout,
             io_timeout: self.config.rsync.io_timeout,
-            control_persist: if self.options.daemon { self.config.sync.control_persist } else { Duration::from_secs(60) },
+            control_persist: if self.options.daemon {
+                self.config.sync.control_persist
+            } else {
+                Duration::from_secs(60)
+            },
         };
         let user_command = rsync::remote_shell_option(&self.config.rsync.options);
         Rsync {
@@ -276,7 +284,12 @@ impl<'a> Syncer<'a> {
 
     /// Sends pending paths until none are left, a tier fails, or the round
     /// limit is reached (paths that keep changing wait for the next run).
-    fn sync_rounds(&self, rsync: &Rsync, target: &Target, report: &mut TargetReport) -> Result<TargetResult, SyncError> {
+    fn sync_rounds(
+        &self,
+        rsync: &Rsync,
+        target: &Target,
+        report: &mut TargetReport,
+    ) -> Result<TargetResult, SyncError> {
         let mut result = TargetResult::UpToDate;
         for _ in 0..MAX_ROUNDS {
             let pending = self.store.read(|tx| tx.pending(&target.name, self.config.sync.batch_size))?;
@@ -313,8 +326,9 @@ impl<'a> Syncer<'a> {
             return None;
         }
         let bar = indicatif::ProgressBar::new(pending as u64);
-        let style = indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} files, {per_sec}, eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        let style =
+            indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} files, {per_sec}, eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_prefix(target.name.clone());
         Some(bar)
@@ -410,7 +424,13 @@ impl<'a> Syncer<'a> {
     }
 
     /// Checks that rsync reported every uploaded path, then clears the group.
-    fn finish_group(&self, target: &str, group: &Group, listed: &[String], outcome: &Outcome) -> Result<GroupResult, SyncError> {
+    fn finish_group(
+        &self,
+        target: &str,
+        group: &Group,
+        listed: &[String],
+        outcome: &Outcome,
+    ) -> Result<GroupResult, SyncError> {
         let reported = self.reported_paths(outcome);
         if !group.removal {
             let missing: Vec<&String> = listed.iter().filter(|path| !reported.contains(*path)).collect();
@@ -427,8 +447,10 @@ impl<'a> Syncer<'a> {
             }
         }
         self.store.write(|tx| tx.clear_pending(target, &group.files))?;
-        let changed = outcome.items.iter().filter(|item| item.is_change() && self.relative(&item.path).is_some());
-        let (deleted, files) = changed.fold((0, 0), |(d, f), item| if item.is_deletion() { (d + 1, f) } else { (d, f + 1) });
+        let changed =
+            outcome.items.iter().filter(|item| item.is_change() && !item.is_dir && self.relative(&item.path).is_some());
+        let (deleted, files) =
+            changed.fold((0, 0), |(d, f), item| if item.is_deletion() { (d + 1, f) } else { (d, f + 1) });
         Ok(GroupResult::Done { files, deleted, bytes: outcome.bytes() })
     }
 
@@ -455,7 +477,8 @@ impl<'a> Syncer<'a> {
         self.store.write(|tx| tx.clear_pending(&rsync.target.name, &arrived))?;
 
         let names: Vec<&str> = failed.iter().take(10).map(|file| file.path.as_str()).collect();
-        let message = format!("{}; {} paths did not arrive and stay pending: {:?}", outcome.describe(), failed.len(), names);
+        let message =
+            format!("{}; {} paths did not arrive and stay pending: {:?}", outcome.describe(), failed.len(), names);
         warn!(%message);
         if failed.is_empty() {
             return Ok(GroupResult::Done { files: arrived.len(), deleted: 0, bytes: outcome.bytes() });
@@ -502,7 +525,11 @@ struct Group {
 }
 
 enum GroupResult {
-    Done { files: usize, deleted: usize, bytes: u64 },
+    Done {
+        files: usize,
+        deleted: usize,
+        bytes: u64,
+    },
     /// The target is not synced further in this pass.
     Stopped(TargetResult),
 }

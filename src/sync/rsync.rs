@@ -53,6 +53,8 @@ pub struct Item {
     pub bytes: u64,
     /// The path as listed, relative to `/` and without a trailing `/`.
     pub path: Vec<u8>,
+    /// Whether rsync reported a directory.
+    pub is_dir: bool,
 }
 
 impl Item {
@@ -117,9 +119,9 @@ impl Outcome {
 /// Errors that prevent rsync from running at all.
 #[derive(Debug, thiserror::Error)]
 pub enum RsyncError {
-    #[error("cannot write the file list in {dir}: {source}")]
+    #[error("cannot write the file list in {dir}")]
     FileList { dir: PathBuf, source: std::io::Error },
-    #[error("cannot run {program}: {source}")]
+    #[error("cannot run {program}")]
     Spawn { program: PathBuf, source: std::io::Error },
     #[error("cannot wait for rsync: {0}")]
     Wait(std::io::Error),
@@ -182,9 +184,8 @@ impl Rsync {
             .env("LC_ALL", "C")
             .process_group(0);
         debug!(target = %self.target, program = %self.settings.program.display(), files = paths.len(), ?mode, "starting rsync");
-        let mut child = command
-            .spawn()
-            .map_err(|source| RsyncError::Spawn { program: self.settings.program.clone(), source })?;
+        let mut child =
+            command.spawn().map_err(|source| RsyncError::Spawn { program: self.settings.program.clone(), source })?;
 
         let (items, stderr, status) = thread::scope(|scope| {
             let stdout = child.stdout.take().expect("stdout is piped");
@@ -338,10 +339,11 @@ pub fn parse_item(line: &[u8]) -> Option<Item> {
     let space = rest.iter().position(|&b| b == b' ')?;
     let bytes = std::str::from_utf8(&rest[..space]).ok()?.parse().ok()?;
     let mut path = unescape(&rest[space + 1..]);
-    if path.last() == Some(&b'/') {
+    let is_dir = path.last() == Some(&b'/');
+    if is_dir {
         path.pop();
     }
-    Some(Item { change, bytes, path })
+    Some(Item { change, bytes, path, is_dir })
 }
 
 /// Undoes rsync's output escaping: `\#ooo` (three octal digits) is one

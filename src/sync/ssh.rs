@@ -179,10 +179,13 @@ mod tests {
             io_timeout: Duration::from_secs(30),
             control_persist: Duration::from_secs(60),
         };
-        let shell = RemoteShell::for_target(&target, Some("ssh -i '/k e/y'"), Path::new("/tmp/x y"), &settings).unwrap();
+        let shell =
+            RemoteShell::for_target(&target, Some("ssh -i '/k e/y'"), Path::new("/tmp/x y"), &settings).unwrap();
         let words = split_rsync_command(&shell.command_line());
         assert_eq!(&words[..3], ["ssh", "-i", "/k e/y"]);
         assert!(words.iter().any(|w| w.starts_with("ControlPath=/tmp/x y/pressrun-ssh-")));
-        assert!(RemoteShell::for_target(&Target::parse("/local").unwrap(), None, Path::new("/tmp"), &settings).is_none());
+        assert!(
+            RemoteShell::for_target(&Target::parse("/local").unwrap(), None, Path::new("/tmp"), &settings).is_none()
+        );
     }
 }

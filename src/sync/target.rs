@@ -76,11 +76,7 @@ impl Target {
     /// The destination argument for rsync: the configured value with a
     /// trailing `/`, so that the source tree is copied into it.
     pub fn rsync_destination(&self) -> String {
-        if self.name.ends_with('/') {
-            self.name.clone()
-        } else {
-            format!("{}/", self.name)
-        }
+        if self.name.ends_with('/') { self.name.clone() } else { format!("{}/", self.name) }
     }
 
     /// A name safe to use in file names (control sockets, file lists).
@@ -141,10 +137,7 @@ mod tests {
 
     #[test]
     fn rejects_relative_paths() {
-        assert_eq!(
-            Target::parse("mirror/site"),
-            Err(TargetError::RelativePath { path: "mirror/site".into() })
-        );
+        assert_eq!(Target::parse("mirror/site"), Err(TargetError::RelativePath { path: "mirror/site".into() }));
         assert_eq!(Target::parse("web1:www"), Err(TargetError::RelativePath { path: "www".into() }));
         assert_eq!(Target::parse("web1:"), Err(TargetError::RelativePath { path: "".into() }));
     }

@@ -59,10 +59,8 @@ pub(super) fn split_sections(lines: &[Line]) -> SplitEntry<'_> {
     // `-----` before it, still ends there, so the section is not lost.
     let mut header = parts[0];
     let mut sections = Vec::new();
-    let first_key = header
-        .iter()
-        .enumerate()
-        .find_map(|(index, line)| section_key(line.text.as_bytes()).map(|key| (index, key)));
+    let first_key =
+        header.iter().enumerate().find_map(|(index, line)| section_key(line.text.as_bytes()).map(|key| (index, key)));
     if let Some((index, key)) = first_key {
         sections.push((key, &header[index + 1..]));
         header = &header[..index];
@@ -100,9 +98,7 @@ pub(super) fn read_header(lines: &[Line]) -> Result<Header, String> {
     }
 
     if known_keys == 0 {
-        return Err(
-            "entry has no header lines (such as TITLE: or DATE:) before its first section".into(),
-        );
+        return Err("entry has no header lines (such as TITLE: or DATE:) before its first section".into());
     }
     Ok(header)
 }
@@ -146,8 +142,7 @@ pub(super) fn read_sections(
             SectionKey::Excerpt => read.excerpt = join_lines(lines),
             SectionKey::Keywords => read.keywords = join_lines(lines),
             SectionKey::Comment | SectionKey::Ping => {
-                read.comments
-                    .push(read_response(key, lines, position, warnings));
+                read.comments.push(read_response(key, lines, position, warnings));
             }
         }
     }
@@ -161,9 +156,9 @@ pub(super) fn entry_date(header: &Header) -> Result<Option<ImportedDate>, String
     };
     match parse_date(value) {
         Some(date) => Ok(Some(ImportedDate::Local(date))),
-        None => Err(format!(
-            "invalid DATE value {value:?}: expected MM/DD/YYYY hh:mm:ss, optionally followed by AM or PM"
-        )),
+        None => {
+            Err(format!("invalid DATE value {value:?}: expected MM/DD/YYYY hh:mm:ss, optionally followed by AM or PM"))
+        }
     }
 }
 
@@ -173,11 +168,8 @@ pub(super) fn entry_status(header: &Header) -> Result<Status, String> {
     let Some(value) = &header.status else {
         return Ok(Status::Published);
     };
-    parse_status(value).ok_or_else(|| {
-        format!(
-            "invalid STATUS value {value:?}: expected Publish, Draft, Review, Unpublish or Future"
-        )
-    })
+    parse_status(value)
+        .ok_or_else(|| format!("invalid STATUS value {value:?}: expected Publish, Draft, Review, Unpublish or Future"))
 }
 
 /// Maps `CONVERT BREAKS`. An entry without it uses convert breaks, the
@@ -204,10 +196,7 @@ pub(super) fn entry_categories(header: &Header) -> Vec<Vec<String>> {
             labels.push(label);
         }
     }
-    labels
-        .into_iter()
-        .map(|label| vec![label.to_string()])
-        .collect()
+    labels.into_iter().map(|label| vec![label.to_string()]).collect()
 }
 
 pub(super) fn entry_tags(header: &Header) -> Vec<String> {
@@ -217,25 +206,15 @@ pub(super) fn entry_tags(header: &Header) -> Vec<String> {
 /// Reads a `COMMENT:` or `PING:` section: header lines with the keys of that
 /// kind of section, then the text. The first line that is not such a header
 /// line starts the text.
-fn read_response(
-    key: SectionKey,
-    lines: &[Line],
-    position: Position,
-    warnings: &mut Vec<Skipped>,
-) -> ImportedComment {
-    let kind = if key == SectionKey::Ping {
-        CommentKind::Trackback
-    } else {
-        CommentKind::Comment
-    };
+fn read_response(key: SectionKey, lines: &[Line], position: Position, warnings: &mut Vec<Skipped>) -> ImportedComment {
+    let kind = if key == SectionKey::Ping { CommentKind::Trackback } else { CommentKind::Comment };
     let mut response = empty_response(kind);
     let mut date = None;
     let mut text_start = lines.len();
 
     for (index, line) in lines.iter().enumerate() {
-        let assigned = split_key_value(&line.text).is_some_and(|(key, value)| {
-            assign_response_value(&mut response, &mut date, key, value)
-        });
+        let assigned = split_key_value(&line.text)
+            .is_some_and(|(key, value)| assign_response_value(&mut response, &mut date, key, value));
         if !assigned {
             text_start = index;
             break;
@@ -258,12 +237,7 @@ fn read_response(
 
 /// Stores one header value of a comment or ping and returns whether the key
 /// belongs to that kind of section.
-fn assign_response_value(
-    response: &mut ImportedComment,
-    date: &mut Option<String>,
-    key: &str,
-    value: &str,
-) -> bool {
+fn assign_response_value(response: &mut ImportedComment, date: &mut Option<String>, key: &str, value: &str) -> bool {
     let is_ping = response.kind == CommentKind::Trackback;
     match key {
         "AUTHOR" if !is_ping => response.author = value.to_string(),

@@ -30,8 +30,7 @@ pub(super) fn parse_date(value: &str) -> Option<NaiveDateTime> {
     };
     let hour = to_24_hour(hour, meridiem)?;
 
-    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
-        .and_hms_opt(hour, minute, second)
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?.and_hms_opt(hour, minute, second)
 }
 
 /// Maps an MT `STATUS` value, in any case: `Publish` to published, `Draft`,
@@ -144,66 +143,30 @@ mod tests {
 
     #[test]
     fn parse_date_reads_12_hour_clock() {
-        assert_eq!(
-            parse_date("08/08/2007 03:00:00 PM"),
-            Some(date("2007-08-08 15:00:00"))
-        );
-        assert_eq!(
-            parse_date("02/01/2002 04:02:07 AM"),
-            Some(date("2002-02-01 04:02:07"))
-        );
-        assert_eq!(
-            parse_date("11/13/2014 10:10:52 PM"),
-            Some(date("2014-11-13 22:10:52"))
-        );
+        assert_eq!(parse_date("08/08/2007 03:00:00 PM"), Some(date("2007-08-08 15:00:00")));
+        assert_eq!(parse_date("02/01/2002 04:02:07 AM"), Some(date("2002-02-01 04:02:07")));
+        assert_eq!(parse_date("11/13/2014 10:10:52 PM"), Some(date("2014-11-13 22:10:52")));
     }
 
     #[test]
     fn parse_date_handles_12_am_and_pm() {
-        assert_eq!(
-            parse_date("01/01/2020 12:00:00 AM"),
-            Some(date("2020-01-01 00:00:00"))
-        );
-        assert_eq!(
-            parse_date("01/01/2020 12:30:15 AM"),
-            Some(date("2020-01-01 00:30:15"))
-        );
-        assert_eq!(
-            parse_date("01/01/2020 12:00:00 PM"),
-            Some(date("2020-01-01 12:00:00"))
-        );
-        assert_eq!(
-            parse_date("08/12/2003 12:07:13 PM"),
-            Some(date("2003-08-12 12:07:13"))
-        );
+        assert_eq!(parse_date("01/01/2020 12:00:00 AM"), Some(date("2020-01-01 00:00:00")));
+        assert_eq!(parse_date("01/01/2020 12:30:15 AM"), Some(date("2020-01-01 00:30:15")));
+        assert_eq!(parse_date("01/01/2020 12:00:00 PM"), Some(date("2020-01-01 12:00:00")));
+        assert_eq!(parse_date("08/12/2003 12:07:13 PM"), Some(date("2003-08-12 12:07:13")));
     }
 
     #[test]
     fn parse_date_reads_24_hour_clock() {
-        assert_eq!(
-            parse_date("01/31/2002 15:47:06"),
-            Some(date("2002-01-31 15:47:06"))
-        );
-        assert_eq!(
-            parse_date("06/15/2025 18:45:06"),
-            Some(date("2025-06-15 18:45:06"))
-        );
-        assert_eq!(
-            parse_date("01/30/2019 03:30:00"),
-            Some(date("2019-01-30 03:30:00"))
-        );
+        assert_eq!(parse_date("01/31/2002 15:47:06"), Some(date("2002-01-31 15:47:06")));
+        assert_eq!(parse_date("06/15/2025 18:45:06"), Some(date("2025-06-15 18:45:06")));
+        assert_eq!(parse_date("01/30/2019 03:30:00"), Some(date("2019-01-30 03:30:00")));
     }
 
     #[test]
     fn parse_date_accepts_loose_forms() {
-        assert_eq!(
-            parse_date("1/2/2003 3:04:05 pm"),
-            Some(date("2003-01-02 15:04:05"))
-        );
-        assert_eq!(
-            parse_date("  01/02/03 03:04:05  "),
-            Some(date("1903-01-02 03:04:05"))
-        );
+        assert_eq!(parse_date("1/2/2003 3:04:05 pm"), Some(date("2003-01-02 15:04:05")));
+        assert_eq!(parse_date("  01/02/03 03:04:05  "), Some(date("1903-01-02 03:04:05")));
     }
 
     #[test]
@@ -237,20 +200,14 @@ mod tests {
 
     #[test]
     fn split_tags_reads_quoted_tags() {
-        assert_eq!(
-            split_tags("\"Movable Type\",foo,bar"),
-            vec!["Movable Type", "foo", "bar"]
-        );
+        assert_eq!(split_tags("\"Movable Type\",foo,bar"), vec!["Movable Type", "foo", "bar"]);
         assert_eq!(split_tags("\"a, b\", c"), vec!["a, b", "c"]);
         assert_eq!(split_tags("'say \"hi\"',x"), vec!["say \"hi\"", "x"]);
     }
 
     #[test]
     fn split_tags_drops_empty_and_repeated() {
-        assert_eq!(
-            split_tags("first, goodtag,,first , "),
-            vec!["first", "goodtag"]
-        );
+        assert_eq!(split_tags("first, goodtag,,first , "), vec!["first", "goodtag"]);
         assert!(split_tags("").is_empty());
     }
 

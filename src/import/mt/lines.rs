@@ -73,19 +73,13 @@ pub(super) fn split_lines(bytes: &[u8]) -> Vec<RawLine<'_>> {
                 continue;
             }
         };
-        lines.push(RawLine {
-            number: lines.len() + 1,
-            bytes: &bytes[start..index],
-        });
+        lines.push(RawLine { number: lines.len() + 1, bytes: &bytes[start..index] });
         index += ending_length;
         start = index;
     }
 
     if start < bytes.len() {
-        lines.push(RawLine {
-            number: lines.len() + 1,
-            bytes: &bytes[start..],
-        });
+        lines.push(RawLine { number: lines.len() + 1, bytes: &bytes[start..] });
     }
     lines
 }
@@ -117,14 +111,8 @@ pub(super) fn split_entries<'a>(lines: &'a [RawLine<'a>]) -> Vec<&'a [RawLine<'a
 
 /// Decodes an entry's lines as UTF-8, or as Windows-1252 when any line is not
 /// valid UTF-8. In that case a warning names the first invalid line.
-pub(super) fn decode_entry(
-    entry: &[RawLine],
-    position: Position,
-    warnings: &mut Vec<Skipped>,
-) -> Vec<Line> {
-    let invalid = entry
-        .iter()
-        .find(|line| std::str::from_utf8(line.bytes).is_err());
+pub(super) fn decode_entry(entry: &[RawLine], position: Position, warnings: &mut Vec<Skipped>) -> Vec<Line> {
+    let invalid = entry.iter().find(|line| std::str::from_utf8(line.bytes).is_err());
 
     if let Some(invalid) = invalid {
         warnings.push(Skipped {
@@ -141,16 +129,9 @@ pub(super) fn decode_entry(
         .map(|line| {
             let text = match (invalid, std::str::from_utf8(line.bytes)) {
                 (None, Ok(text)) => Cow::Borrowed(text),
-                _ => {
-                    encoding_rs::WINDOWS_1252
-                        .decode_without_bom_handling(line.bytes)
-                        .0
-                }
+                _ => encoding_rs::WINDOWS_1252.decode_without_bom_handling(line.bytes).0,
             };
-            Line {
-                number: line.number,
-                text: text.into_owned(),
-            }
+            Line { number: line.number, text: text.into_owned() }
         })
         .collect()
 }
@@ -217,9 +198,7 @@ fn is_entry_header_line(line: &[u8]) -> bool {
         return false;
     };
     let key = line[..colon].trim_ascii();
-    ENTRY_HEADER_KEYS
-        .iter()
-        .any(|known| known.as_bytes() == key)
+    ENTRY_HEADER_KEYS.iter().any(|known| known.as_bytes() == key)
 }
 
 fn next_non_blank<T: AsRef<[u8]>>(lines: &[T], from: usize) -> Option<usize> {
@@ -301,14 +280,8 @@ mod tests {
 
     #[test]
     fn split_key_value_trims() {
-        assert_eq!(
-            split_key_value("TITLE:  A title  "),
-            Some(("TITLE", "A title"))
-        );
-        assert_eq!(
-            split_key_value("URL: http://x/"),
-            Some(("URL", "http://x/"))
-        );
+        assert_eq!(split_key_value("TITLE:  A title  "), Some(("TITLE", "A title")));
+        assert_eq!(split_key_value("URL: http://x/"), Some(("URL", "http://x/")));
         assert_eq!(split_key_value("no colon"), None);
         assert_eq!(split_key_value(": value"), None);
     }

@@ -49,10 +49,7 @@ pub fn parse(bytes: &[u8]) -> ImportBatch {
     let mut batch = ImportBatch::default();
     let mut keys = SourceKeys::default();
     for (index, raw_entry) in lines::split_entries(&raw_lines).into_iter().enumerate() {
-        let position = Position {
-            line: raw_entry[0].number,
-            record: index + 1,
-        };
+        let position = Position { line: raw_entry[0].number, record: index + 1 };
         let decoded = lines::decode_entry(raw_entry, position, &mut batch.warnings);
 
         match read_entry(&decoded, position, &mut batch.warnings) {
@@ -84,10 +81,7 @@ fn read_entry(
         source_key: source_key(&header),
         kind: EntryKind::Entry,
         title: header.title.clone().unwrap_or_default(),
-        basename: header
-            .basename
-            .clone()
-            .filter(|basename| !basename.is_empty()),
+        basename: header.basename.clone().filter(|basename| !basename.is_empty()),
         status,
         date,
         author: header.author.clone().filter(|author| !author.is_empty()),
@@ -110,12 +104,7 @@ fn read_entry(
 /// date, title and basename as the file wrote them. Importing the same file
 /// again gives the same key, and [`SourceKeys`] numbers repeats in a file.
 fn source_key(header: &Header) -> String {
-    let fields = [
-        &header.author,
-        &header.date,
-        &header.title,
-        &header.basename,
-    ];
+    let fields = [&header.author, &header.date, &header.title, &header.basename];
     let mut hasher = blake3::Hasher::new();
     for field in fields {
         hasher.update(field.as_deref().unwrap_or("").as_bytes());
@@ -136,11 +125,7 @@ fn add_author(authors: &mut Vec<ImportedAuthor>, name: Option<&str>, email: Opti
     match authors.iter_mut().find(|author| author.name == name) {
         Some(author) if author.email.is_empty() => author.email = email,
         Some(_) => {}
-        None => authors.push(ImportedAuthor {
-            name: name.to_string(),
-            display_name: name.to_string(),
-            email,
-        }),
+        None => authors.push(ImportedAuthor { name: name.to_string(), display_name: name.to_string(), email }),
     }
 }
 

@@ -12,13 +12,7 @@ fn local(text: &str) -> Option<ImportedDate> {
 }
 
 fn only_entry(batch: &ImportBatch) -> &ImportedEntry {
-    assert_eq!(
-        batch.entries.len(),
-        1,
-        "entries: {:#?}\nskipped: {:#?}",
-        batch.entries,
-        batch.skipped
-    );
+    assert_eq!(batch.entries.len(), 1, "entries: {:#?}\nskipped: {:#?}", batch.entries, batch.skipped);
     &batch.entries[0]
 }
 
@@ -62,10 +56,7 @@ fn parse_reads_every_header_field() {
     assert_eq!(entry.status, Status::Draft);
     assert!(entry.allow_comments);
     assert_eq!(entry.text_filter, TextFilter::Markdown);
-    assert_eq!(
-        entry.categories,
-        vec![vec!["News".to_string()], vec!["Media".to_string()]]
-    );
+    assert_eq!(entry.categories, vec![vec!["News".to_string()], vec!["Media".to_string()]]);
     assert_eq!(entry.date, local("2002-01-31 15:31:05"));
     assert_eq!(entry.tags, vec!["Movable Type", "foo"]);
     assert_eq!(entry.position, Position { line: 1, record: 1 });
@@ -163,16 +154,8 @@ fn parse_reads_windows_1252_entry() {
 
     assert_eq!(batch.warnings.len(), 1);
     assert_eq!(batch.warnings[0].position, Position { line: 1, record: 1 });
-    assert!(
-        batch.warnings[0].reason.contains("Windows-1252"),
-        "{}",
-        batch.warnings[0].reason
-    );
-    assert!(
-        batch.warnings[0].reason.contains("line 1"),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("Windows-1252"), "{}", batch.warnings[0].reason);
+    assert!(batch.warnings[0].reason.contains("line 1"), "{}", batch.warnings[0].reason);
 }
 
 #[test]
@@ -215,11 +198,7 @@ fn parse_skips_bad_date_and_continues() {
 
     assert_eq!(batch.skipped.len(), 1);
     assert_eq!(batch.skipped[0].position, Position { line: 1, record: 1 });
-    assert!(
-        batch.skipped[0].reason.contains("31/01/2002 25:00:00"),
-        "{}",
-        batch.skipped[0].reason
-    );
+    assert!(batch.skipped[0].reason.contains("31/01/2002 25:00:00"), "{}", batch.skipped[0].reason);
 
     let entry = only_entry(&batch);
     assert_eq!(entry.title, "Fine");
@@ -232,11 +211,7 @@ fn parse_skips_bad_status() {
     let batch = parse(b"TITLE: x\nSTATUS: Pending\n-----\n--------\nTITLE: y\n-----\n--------\n");
 
     assert_eq!(batch.skipped.len(), 1);
-    assert!(
-        batch.skipped[0].reason.contains("\"Pending\""),
-        "{}",
-        batch.skipped[0].reason
-    );
+    assert!(batch.skipped[0].reason.contains("\"Pending\""), "{}", batch.skipped[0].reason);
     assert_eq!(only_entry(&batch).title, "y");
 }
 
@@ -247,11 +222,7 @@ fn parse_skips_entry_without_header() {
 
     assert_eq!(batch.skipped.len(), 1);
     assert_eq!(batch.skipped[0].position, Position { line: 1, record: 1 });
-    assert!(
-        batch.skipped[0].reason.contains("no header"),
-        "{}",
-        batch.skipped[0].reason
-    );
+    assert!(batch.skipped[0].reason.contains("no header"), "{}", batch.skipped[0].reason);
     assert_eq!(only_entry(&batch).title, "kept");
 }
 
@@ -288,8 +259,7 @@ fn parse_reads_12_hour_dates() {
 
 #[test]
 fn parse_trims_header_values() {
-    let file =
-        "TITLE: Spaced title   \nBASENAME:  spaced  \nUNIQUE URL: http://x/ \n-----\n--------\n";
+    let file = "TITLE: Spaced title   \nBASENAME:  spaced  \nUNIQUE URL: http://x/ \n-----\n--------\n";
     let batch = parse(file.as_bytes());
     let entry = only_entry(&batch);
 
@@ -318,20 +288,15 @@ fn parse_ignores_unknown_keys() {
 
 #[test]
 fn parse_keeps_body_text_exactly() {
-    let file =
-        "TITLE: x\n-----\nBODY:\n  indented  \n\n<p>trailing space </p>\n\n-----\n--------\n";
+    let file = "TITLE: x\n-----\nBODY:\n  indented  \n\n<p>trailing space </p>\n\n-----\n--------\n";
     let batch = parse(file.as_bytes());
 
-    assert_eq!(
-        only_entry(&batch).body,
-        "  indented  \n\n<p>trailing space </p>\n"
-    );
+    assert_eq!(only_entry(&batch).body, "  indented  \n\n<p>trailing space </p>\n");
 }
 
 #[test]
 fn parse_ignores_extra_empty_section() {
-    let file =
-        "TITLE: x\n-----\nBODY:\n<p>b</p>\n-----\nKEYWORDS:\n\n-----\n\n\n-----\n--------\n\n";
+    let file = "TITLE: x\n-----\nBODY:\n<p>b</p>\n-----\nKEYWORDS:\n\n-----\n\n\n-----\n--------\n\n";
     let batch = parse(file.as_bytes());
     let entry = only_entry(&batch);
 
@@ -343,10 +308,7 @@ fn parse_ignores_extra_empty_section() {
 fn parse_keeps_categories_with_slash() {
     let file = "TITLE: x\nCATEGORY: TV/Movies\nCATEGORY: TV/Movies\n-----\n--------\n";
     let batch = parse(file.as_bytes());
-    assert_eq!(
-        only_entry(&batch).categories,
-        vec![vec!["TV/Movies".to_string()]]
-    );
+    assert_eq!(only_entry(&batch).categories, vec![vec!["TV/Movies".to_string()]]);
 }
 
 #[test]
@@ -394,11 +356,7 @@ fn parse_warns_on_bad_comment_date() {
     assert_eq!(entry.comments[0].date, None);
     assert_eq!(entry.comments[0].body, "text");
     assert_eq!(batch.warnings.len(), 1);
-    assert!(
-        batch.warnings[0].reason.contains("\"someday\""),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("\"someday\""), "{}", batch.warnings[0].reason);
 }
 
 #[test]
@@ -413,11 +371,7 @@ fn source_key_is_stable_and_unique() {
                 AUTHOR: a\nTITLE: other\n-----\n--------\n";
     let first = parse(file.as_bytes());
     let second = parse(file.as_bytes());
-    let keys: Vec<&str> = first
-        .entries
-        .iter()
-        .map(|entry| entry.source_key.as_str())
-        .collect();
+    let keys: Vec<&str> = first.entries.iter().map(|entry| entry.source_key.as_str()).collect();
 
     assert!(keys[0].starts_with("mt:"));
     assert_eq!(keys[1], format!("{}:2", keys[0]));
@@ -437,7 +391,8 @@ fn parse_reads_empty_input() {
 
 #[test]
 fn parse_reads_body_without_separator_before_it() {
-    let file = "TITLE: Straight\nDATE: 01/31/2002 03:31:05 PM\nBODY:\nbody text\n-----\nEXCERPT:\nshort\n-----\n--------\n";
+    let file =
+        "TITLE: Straight\nDATE: 01/31/2002 03:31:05 PM\nBODY:\nbody text\n-----\nEXCERPT:\nshort\n-----\n--------\n";
     let batch = parse(file.as_bytes());
     let entry = only_entry(&batch);
 

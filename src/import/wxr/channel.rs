@@ -14,10 +14,7 @@ pub(super) fn read_authors(channel: &Element, warnings: &mut Vec<Skipped>) -> Ve
     for record in channel.children_named(Ns::Wp, "author") {
         let name = record.child_trimmed(Ns::Wp, "author_login");
         if name.is_empty() {
-            warnings.push(channel_warning(
-                record,
-                "wp:author has no wp:author_login; ignored".into(),
-            ));
+            warnings.push(channel_warning(record, "wp:author has no wp:author_login; ignored".into()));
             continue;
         }
         if authors.iter().any(|author| author.name == name) {
@@ -27,12 +24,7 @@ pub(super) fn read_authors(channel: &Element, warnings: &mut Vec<Skipped>) -> Ve
         let display_name = record.child_trimmed(Ns::Wp, "author_display_name");
         authors.push(ImportedAuthor {
             name: name.to_string(),
-            display_name: if display_name.is_empty() {
-                name
-            } else {
-                display_name
-            }
-            .to_string(),
+            display_name: if display_name.is_empty() { name } else { display_name }.to_string(),
             email: record.child_trimmed(Ns::Wp, "author_email").to_string(),
         });
     }
@@ -70,23 +62,16 @@ impl CategoryTable {
                 continue;
             };
             if record.slug.is_empty() {
-                warnings.push(channel_warning(
-                    element,
-                    format!("category {:?} has no slug; ignored", record.label),
-                ));
+                warnings.push(channel_warning(element, format!("category {:?} has no slug; ignored", record.label)));
                 continue;
             }
             if !table.by_slug.contains_key(&record.slug) {
-                table
-                    .by_slug
-                    .insert(record.slug.clone(), table.records.len());
+                table.by_slug.insert(record.slug.clone(), table.records.len());
                 table.records.push(record);
             }
         }
 
-        table.paths = (0..table.records.len())
-            .map(|index| table.resolve_path(index, warnings))
-            .collect();
+        table.paths = (0..table.records.len()).map(|index| table.resolve_path(index, warnings)).collect();
         table
     }
 
@@ -98,11 +83,7 @@ impl CategoryTable {
             return Some(&self.paths[index]);
         }
 
-        let mut matches = self
-            .records
-            .iter()
-            .enumerate()
-            .filter(|(_, record)| record.label == label);
+        let mut matches = self.records.iter().enumerate().filter(|(_, record)| record.label == label);
         match (matches.next(), matches.next()) {
             (Some((index, _)), None) => Some(&self.paths[index]),
             _ => None,
@@ -142,10 +123,8 @@ impl CategoryTable {
             };
             if chain.contains(&parent) {
                 if parent == index {
-                    let reason = format!(
-                        "category {:?} is its own ancestor; its path stops before the loop",
-                        current.slug
-                    );
+                    let reason =
+                        format!("category {:?} is its own ancestor; its path stops before the loop", current.slug);
                     warnings.push(category_warning(&self.records[index], reason));
                 }
                 break;
@@ -154,11 +133,7 @@ impl CategoryTable {
             current = &self.records[parent];
         }
 
-        chain
-            .iter()
-            .rev()
-            .map(|&index| self.records[index].label.clone())
-            .collect()
+        chain.iter().rev().map(|&index| self.records[index].label.clone()).collect()
     }
 }
 
@@ -168,12 +143,7 @@ fn read_category(element: &Element) -> Option<CategoryRecord> {
         return None;
     }
     let [slug, label, parent, description] = match element.name.as_str() {
-        "category" => [
-            "category_nicename",
-            "cat_name",
-            "category_parent",
-            "category_description",
-        ],
+        "category" => ["category_nicename", "cat_name", "category_parent", "category_description"],
         "term" if element.child_trimmed(Ns::Wp, "term_taxonomy") == "category" => {
             ["term_slug", "term_name", "term_parent", "term_description"]
         }
@@ -184,30 +154,15 @@ fn read_category(element: &Element) -> Option<CategoryRecord> {
         slug: element.child_trimmed(Ns::Wp, slug).to_string(),
         label: element.child_trimmed(Ns::Wp, label).to_string(),
         parent_slug: element.child_trimmed(Ns::Wp, parent).to_string(),
-        description: element
-            .child_text(Ns::Wp, description)
-            .unwrap_or("")
-            .to_string(),
+        description: element.child_text(Ns::Wp, description).unwrap_or("").to_string(),
         line: element.line,
     })
 }
 
 fn channel_warning(element: &Element, reason: String) -> Skipped {
-    Skipped {
-        position: Position {
-            line: element.line,
-            record: 0,
-        },
-        reason,
-    }
+    Skipped { position: Position { line: element.line, record: 0 }, reason }
 }
 
 fn category_warning(record: &CategoryRecord, reason: String) -> Skipped {
-    Skipped {
-        position: Position {
-            line: record.line,
-            record: 0,
-        },
-        reason,
-    }
+    Skipped { position: Position { line: record.line, record: 0 }, reason }
 }

@@ -42,7 +42,9 @@ pub(super) fn read_date(
         return Ok(None);
     };
     let date = DateTime::parse_from_rfc2822(value).map_err(|_| {
-        format!("invalid pubDate value {value:?}: expected an RFC 2822 date such as \"Thu, 05 Jan 2012 14:30:46 +0000\"")
+        format!(
+            "invalid pubDate value {value:?}: expected an RFC 2822 date such as \"Thu, 05 Jan 2012 14:30:46 +0000\""
+        )
     })?;
     Ok(Some(ImportedDate::Utc(date.to_utc())))
 }
@@ -81,14 +83,7 @@ mod tests {
                 line: 1,
             })
             .collect();
-        Element {
-            ns: Ns::Rss,
-            name: "item".into(),
-            attributes: Vec::new(),
-            text: String::new(),
-            children,
-            line: 1,
-        }
+        Element { ns: Ns::Rss, name: "item".into(), attributes: Vec::new(), text: String::new(), children, line: 1 }
     }
 
     fn read(element: &Element) -> Result<Option<ImportedDate>, String> {
@@ -97,24 +92,17 @@ mod tests {
 
     #[test]
     fn read_date_prefers_gmt() {
-        let element = item(&[
-            (Ns::Wp, "post_date", "2012-01-05 09:30:46"),
-            (Ns::Wp, "post_date_gmt", "2012-01-05 14:30:46"),
-        ]);
+        let element =
+            item(&[(Ns::Wp, "post_date", "2012-01-05 09:30:46"), (Ns::Wp, "post_date_gmt", "2012-01-05 14:30:46")]);
         let expected = Utc.with_ymd_and_hms(2012, 1, 5, 14, 30, 46).unwrap();
         assert_eq!(read(&element), Ok(Some(ImportedDate::Utc(expected))));
     }
 
     #[test]
     fn read_date_skips_zero_gmt() {
-        let element = item(&[
-            (Ns::Wp, "post_date", "2012-01-05 09:30:46"),
-            (Ns::Wp, "post_date_gmt", "0000-00-00 00:00:00"),
-        ]);
-        let expected = NaiveDate::from_ymd_opt(2012, 1, 5)
-            .unwrap()
-            .and_hms_opt(9, 30, 46)
-            .unwrap();
+        let element =
+            item(&[(Ns::Wp, "post_date", "2012-01-05 09:30:46"), (Ns::Wp, "post_date_gmt", "0000-00-00 00:00:00")]);
+        let expected = NaiveDate::from_ymd_opt(2012, 1, 5).unwrap().and_hms_opt(9, 30, 46).unwrap();
         assert_eq!(read(&element), Ok(Some(ImportedDate::Local(expected))));
     }
 
@@ -147,9 +135,6 @@ mod tests {
     #[test]
     fn read_date_ignores_pub_date_when_told() {
         let element = item(&[(Ns::Rss, "pubDate", "Thu, 05 Jan 2012 14:30:46 +0000")]);
-        assert_eq!(
-            read_date(&element, "comment_date_gmt", "comment_date", false),
-            Ok(None)
-        );
+        assert_eq!(read_date(&element, "comment_date_gmt", "comment_date", false), Ok(None));
     }
 }

@@ -6,9 +6,7 @@ use super::channel::CategoryTable;
 use super::dates::read_date;
 use super::tree::{Element, Ns};
 use crate::import::keys::SourceKeys;
-use crate::import::source::{
-    ImportBatch, ImportedAsset, ImportedComment, ImportedEntry, Position, Skipped,
-};
+use crate::import::source::{ImportBatch, ImportedAsset, ImportedComment, ImportedEntry, Position, Skipped};
 use crate::model::{CommentKind, EntryKind, Status, TextFilter};
 
 /// The record an item is read into.
@@ -33,32 +31,20 @@ pub(super) fn read_items(channel: &Element, categories: &CategoryTable, batch: &
     let items: Vec<&Element> = channel.children_named(Ns::Rss, "item").collect();
 
     let mut keys = SourceKeys::default();
-    let source_keys: Vec<Option<String>> = items
-        .iter()
-        .map(|item| raw_source_key(item).map(|key| keys.claim(key)))
-        .collect();
+    let source_keys: Vec<Option<String>> =
+        items.iter().map(|item| raw_source_key(item).map(|key| keys.claim(key))).collect();
     let keys_by_post_id = index_by_post_id(&items, &source_keys);
 
     for (index, item) in items.iter().enumerate() {
-        let position = Position {
-            line: item.line,
-            record: index + 1,
-        };
+        let position = Position { line: item.line, record: index + 1 };
         let Some(source_key) = source_keys[index].clone() else {
-            let reason =
-                "item has neither a <guid> nor a wp:post_id, so it has no stable source key"
-                    .to_string();
+            let reason = "item has neither a <guid> nor a wp:post_id, so it has no stable source key".to_string();
             batch.skipped.push(Skipped { position, reason });
             continue;
         };
 
-        let context = ItemContext {
-            item,
-            position,
-            source_key,
-            parent_key: parent_key(item, &keys_by_post_id),
-            categories,
-        };
+        let context =
+            ItemContext { item, position, source_key, parent_key: parent_key(item, &keys_by_post_id), categories };
         match read_item(&context, &mut batch.warnings) {
             Ok(Record::Entry(entry)) => batch.entries.push(*entry),
             Ok(Record::Asset(asset)) => batch.assets.push(asset),
@@ -79,10 +65,7 @@ fn raw_source_key(item: &Element) -> Option<String> {
 }
 
 /// Maps each post id to the source key of the first item with that id.
-fn index_by_post_id<'a>(
-    items: &[&'a Element],
-    source_keys: &'a [Option<String>],
-) -> HashMap<&'a str, &'a str> {
+fn index_by_post_id<'a>(items: &[&'a Element], source_keys: &'a [Option<String>]) -> HashMap<&'a str, &'a str> {
     let mut keys = HashMap::new();
     for (item, key) in items.iter().zip(source_keys) {
         let post_id = item.child_trimmed(Ns::Wp, "post_id");
@@ -120,11 +103,10 @@ fn read_item(context: &ItemContext, warnings: &mut Vec<Skipped>) -> Result<Recor
 
     match post_type {
         "attachment" => read_asset(context).map(Record::Asset),
-        "post" | "page" | "draft" => read_entry(context, post_type, status, warnings)
-            .map(|entry| Record::Entry(Box::new(entry))),
-        other => Err(format!(
-            "post type {other:?} is not imported: pressrun imports posts, pages and attachments"
-        )),
+        "post" | "page" | "draft" => {
+            read_entry(context, post_type, status, warnings).map(|entry| Record::Entry(Box::new(entry)))
+        }
+        other => Err(format!("post type {other:?} is not imported: pressrun imports posts, pages and attachments")),
     }
 }
 
@@ -152,22 +134,11 @@ fn read_entry(
 ) -> Result<ImportedEntry, String> {
     let item = context.item;
     let date = read_date(item, "post_date_gmt", "post_date", true)?;
-    let kind = if post_type == "page" {
-        EntryKind::Page
-    } else {
-        EntryKind::Entry
-    };
-    let status = if post_type == "draft" {
-        Status::Draft
-    } else {
-        map_status(status, context.position, warnings)
-    };
+    let kind = if post_type == "page" { EntryKind::Page } else { EntryKind::Entry };
+    let status = if post_type == "draft" { Status::Draft } else { map_status(status, context.position, warnings) };
     let status = check_password(item, status, context.position, warnings);
     let (categories, tags) = read_terms(item, context.categories);
-    let body = item
-        .child_text(Ns::Content, "encoded")
-        .unwrap_or("")
-        .to_string();
+    let body = item.child_text(Ns::Content, "encoded").unwrap_or("").to_string();
 
     Ok(ImportedEntry {
         position: context.position,
@@ -181,20 +152,13 @@ fn read_entry(
         text_filter: text_filter(&body),
         body,
         extended: String::new(),
-        excerpt: item
-            .child_text(Ns::Excerpt, "encoded")
-            .unwrap_or("")
-            .to_string(),
+        excerpt: item.child_text(Ns::Excerpt, "encoded").unwrap_or("").to_string(),
         keywords: String::new(),
         allow_comments: item.child_trimmed(Ns::Wp, "comment_status") == "open",
         categories,
         tags,
         comments: read_comments(item, context.position, warnings),
-        parent_key: if kind == EntryKind::Page {
-            context.parent_key.clone()
-        } else {
-            None
-        },
+        parent_key: if kind == EntryKind::Page { context.parent_key.clone() } else { None },
         no_entry: false,
     })
 }
@@ -220,24 +184,13 @@ fn map_status(status: &str, position: Position, warnings: &mut Vec<Skipped>) -> 
 
 /// Makes a password-protected post a draft, because publishing it to a
 /// static site would show its protected content to everyone.
-fn check_password(
-    item: &Element,
-    status: Status,
-    position: Position,
-    warnings: &mut Vec<Skipped>,
-) -> Status {
-    if item
-        .child_text(Ns::Wp, "post_password")
-        .unwrap_or("")
-        .is_empty()
-    {
+fn check_password(item: &Element, status: Status, position: Position, warnings: &mut Vec<Skipped>) -> Status {
+    if item.child_text(Ns::Wp, "post_password").unwrap_or("").is_empty() {
         return status;
     }
-    let reason = "item is password-protected (wp:post_password); imported as a draft so that its content is not published";
-    warnings.push(Skipped {
-        position,
-        reason: reason.into(),
-    });
+    let reason =
+        "item is password-protected (wp:post_password); imported as a draft so that its content is not published";
+    warnings.push(Skipped { position, reason: reason.into() });
     Status::Draft
 }
 
@@ -247,11 +200,7 @@ fn check_password(
 /// while it renders content that has blocks, which are marked by `<!-- wp:`
 /// comments, so such content is used as HTML.
 fn text_filter(body: &str) -> TextFilter {
-    if body.contains("<!-- wp:") {
-        TextFilter::None
-    } else {
-        TextFilter::ConvertBreaks
-    }
+    if body.contains("<!-- wp:") { TextFilter::None } else { TextFilter::ConvertBreaks }
 }
 
 /// Reads an item's `<category>` elements. The `category` domain, or no
@@ -276,9 +225,7 @@ fn read_terms(item: &Element, table: &CategoryTable) -> (Vec<Vec<String>>, Vec<S
                     categories.push(path);
                 }
             }
-            Some("post_tag" | "tag") if !tags.iter().any(|tag| tag == label) => {
-                tags.push(label.to_string())
-            }
+            Some("post_tag" | "tag") if !tags.iter().any(|tag| tag == label) => tags.push(label.to_string()),
             Some(_) => {}
         }
     }
@@ -287,53 +234,33 @@ fn read_terms(item: &Element, table: &CategoryTable) -> (Vec<Vec<String>>, Vec<S
 
 /// Reads an item's `wp:comment` records. A comment of a type pressrun does
 /// not import is left out with a warning.
-fn read_comments(
-    item: &Element,
-    position: Position,
-    warnings: &mut Vec<Skipped>,
-) -> Vec<ImportedComment> {
+fn read_comments(item: &Element, position: Position, warnings: &mut Vec<Skipped>) -> Vec<ImportedComment> {
     let mut comments = Vec::new();
     for element in item.children_named(Ns::Wp, "comment") {
-        let comment_position = Position {
-            line: element.line,
-            record: position.record,
-        };
+        let comment_position = Position { line: element.line, record: position.record };
         match read_comment(element, comment_position, warnings) {
             Ok(comment) => comments.push(comment),
-            Err(reason) => warnings.push(Skipped {
-                position: comment_position,
-                reason,
-            }),
+            Err(reason) => warnings.push(Skipped { position: comment_position, reason }),
         }
     }
     comments
 }
 
-fn read_comment(
-    element: &Element,
-    position: Position,
-    warnings: &mut Vec<Skipped>,
-) -> Result<ImportedComment, String> {
+fn read_comment(element: &Element, position: Position, warnings: &mut Vec<Skipped>) -> Result<ImportedComment, String> {
     let id = element.child_trimmed(Ns::Wp, "comment_id");
     let kind = match element.child_trimmed(Ns::Wp, "comment_type") {
         "" | "comment" => CommentKind::Comment,
         "pingback" => CommentKind::Pingback,
         "trackback" => CommentKind::Trackback,
         other => {
-            return Err(format!(
-                "comment {id:?} has type {other:?}, which is not imported"
-            ));
+            return Err(format!("comment {id:?} has type {other:?}, which is not imported"));
         }
     };
 
-    let date =
-        read_date(element, "comment_date_gmt", "comment_date", false).unwrap_or_else(|reason| {
-            warnings.push(Skipped {
-                position,
-                reason: format!("comment {id:?}: {reason}; imported without a date"),
-            });
-            None
-        });
+    let date = read_date(element, "comment_date_gmt", "comment_date", false).unwrap_or_else(|reason| {
+        warnings.push(Skipped { position, reason: format!("comment {id:?}: {reason}; imported without a date") });
+        None
+    });
     let parent = element.child_trimmed(Ns::Wp, "comment_parent");
 
     Ok(ImportedComment {
@@ -342,19 +269,10 @@ fn read_comment(
         kind,
         title: String::new(),
         author: element.child_trimmed(Ns::Wp, "comment_author").to_string(),
-        email: element
-            .child_trimmed(Ns::Wp, "comment_author_email")
-            .to_string(),
-        url: element
-            .child_trimmed(Ns::Wp, "comment_author_url")
-            .to_string(),
-        ip: element
-            .child_trimmed(Ns::Wp, "comment_author_IP")
-            .to_string(),
-        body: element
-            .child_text(Ns::Wp, "comment_content")
-            .unwrap_or("")
-            .to_string(),
+        email: element.child_trimmed(Ns::Wp, "comment_author_email").to_string(),
+        url: element.child_trimmed(Ns::Wp, "comment_author_url").to_string(),
+        ip: element.child_trimmed(Ns::Wp, "comment_author_IP").to_string(),
+        body: element.child_text(Ns::Wp, "comment_content").unwrap_or("").to_string(),
         date,
         approved: element.child_trimmed(Ns::Wp, "comment_approved") == "1",
     })

@@ -32,14 +32,8 @@ pub enum WxrError {
     /// The file is not well-formed XML. `offset` counts bytes from the start
     /// of the file, after any byte order mark.
     #[error("malformed XML at line {line} (byte offset {offset}): {message}")]
-    Malformed {
-        line: usize,
-        offset: usize,
-        message: String,
-    },
-    #[error(
-        "invalid UTF-8 at line {line} (byte offset {offset}): save the file as UTF-8 or declare its encoding"
-    )]
+    Malformed { line: usize, offset: usize, message: String },
+    #[error("invalid UTF-8 at line {line} (byte offset {offset}): save the file as UTF-8 or declare its encoding")]
     InvalidUtf8 { line: usize, offset: usize },
     #[error("unsupported encoding {encoding:?} in the XML declaration")]
     UnsupportedEncoding { encoding: String },
@@ -69,10 +63,7 @@ pub fn parse(bytes: &[u8]) -> Result<ImportBatch, WxrError> {
     let channel = find_channel(&document.root)?;
     check_version(channel)?;
 
-    let mut batch = ImportBatch {
-        warnings: document.warnings,
-        ..ImportBatch::default()
-    };
+    let mut batch = ImportBatch { warnings: document.warnings, ..ImportBatch::default() };
     batch.authors = channel::read_authors(channel, &mut batch.warnings);
     let categories = channel::CategoryTable::read(channel, &mut batch.warnings);
     item::read_items(channel, &categories, &mut batch);
@@ -85,33 +76,23 @@ fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, WxrError> {
     let declared = declared_encoding(bytes);
     let encoding = match declared {
         None => encoding_rs::UTF_8,
-        Some(label) => encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-            WxrError::UnsupportedEncoding {
-                encoding: label.clone(),
-            }
-        })?,
+        Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| WxrError::UnsupportedEncoding { encoding: label.clone() })?,
     };
 
     // UTF-16 labels end up here too: the declaration was found as ASCII
     // bytes, so the file cannot be UTF-16 whatever it declares.
     if encoding.output_encoding() == encoding_rs::UTF_8 {
-        return std::str::from_utf8(bytes)
-            .map(Cow::Borrowed)
-            .map_err(|error| {
-                let offset = error.valid_up_to();
-                let line = 1 + bytes[..offset]
-                    .iter()
-                    .filter(|&&byte| byte == b'\n')
-                    .count();
-                WxrError::InvalidUtf8 { line, offset }
-            });
+        return std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|error| {
+            let offset = error.valid_up_to();
+            let line = 1 + bytes[..offset].iter().filter(|&&byte| byte == b'\n').count();
+            WxrError::InvalidUtf8 { line, offset }
+        });
     }
 
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err(WxrError::InvalidText {
-            encoding: encoding.name().to_string(),
-        });
+        return Err(WxrError::InvalidText { encoding: encoding.name().to_string() });
     }
     Ok(text)
 }
@@ -131,27 +112,18 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
 
 fn find_channel(root: &Element) -> Result<&Element, WxrError> {
     if root.ns != Ns::Rss || root.name != "rss" {
-        return Err(WxrError::NotWxr {
-            detail: format!("the root element is <{}>, not <rss>", root.name),
-        });
+        return Err(WxrError::NotWxr { detail: format!("the root element is <{}>, not <rss>", root.name) });
     }
-    root.child(Ns::Rss, "channel")
-        .ok_or_else(|| WxrError::NotWxr {
-            detail: "<rss> has no <channel> element".into(),
-        })
+    root.child(Ns::Rss, "channel").ok_or_else(|| WxrError::NotWxr { detail: "<rss> has no <channel> element".into() })
 }
 
 fn check_version(channel: &Element) -> Result<(), WxrError> {
     let Some(version) = channel.child_text(Ns::Wp, "wxr_version") else {
-        return Err(WxrError::NotWxr {
-            detail: "the channel has no wp:wxr_version element".into(),
-        });
+        return Err(WxrError::NotWxr { detail: "the channel has no wp:wxr_version element".into() });
     };
     let version = version.trim();
     if !SUPPORTED_VERSIONS.contains(&version) {
-        return Err(WxrError::UnsupportedVersion {
-            version: version.to_string(),
-        });
+        return Err(WxrError::UnsupportedVersion { version: version.to_string() });
     }
     Ok(())
 }

@@ -39,13 +39,7 @@ fn parse_ok(text: &str) -> ImportBatch {
 }
 
 fn only_entry(batch: &ImportBatch) -> &ImportedEntry {
-    assert_eq!(
-        batch.entries.len(),
-        1,
-        "entries: {:#?}\nskipped: {:#?}",
-        batch.entries,
-        batch.skipped
-    );
+    assert_eq!(batch.entries.len(), 1, "entries: {:#?}\nskipped: {:#?}", batch.entries, batch.skipped);
     &batch.entries[0]
 }
 
@@ -71,12 +65,7 @@ fn parse_reads_a_post() {
     assert_eq!(entry.status, Status::Published);
     assert_eq!(entry.text_filter, TextFilter::ConvertBreaks);
     assert!(entry.allow_comments);
-    assert_eq!(
-        entry.date,
-        Some(ImportedDate::Utc(
-            Utc.with_ymd_and_hms(2012, 1, 5, 14, 30, 46).unwrap()
-        ))
-    );
+    assert_eq!(entry.date, Some(ImportedDate::Utc(Utc.with_ymd_and_hms(2012, 1, 5, 14, 30, 46).unwrap())));
     assert_eq!(entry.position, Position { line: 9, record: 1 });
 }
 
@@ -119,11 +108,7 @@ fn parse_rejects_other_root() {
 fn parse_rejects_truncated_document() {
     let text = format!("{HEADER}<item>\n<title>Broken</title>\n");
     match parse(text.as_bytes()) {
-        Err(WxrError::Malformed {
-            line,
-            offset,
-            message,
-        }) => {
+        Err(WxrError::Malformed { line, offset, message }) => {
             assert_eq!(offset, text.len());
             assert_eq!(line, 11);
             assert!(message.contains("<item>"), "{message}");
@@ -151,17 +136,9 @@ fn parse_rejects_empty_input() {
 
 #[test]
 fn parse_rejects_invalid_utf8() {
-    let text = document(&item(
-        1,
-        "post",
-        "publish",
-        "<content:encoded>caf\u{e9}</content:encoded>",
-    ));
+    let text = document(&item(1, "post", "publish", "<content:encoded>caf\u{e9}</content:encoded>"));
     let bytes = text.replace('\u{e9}', "\u{0}").into_bytes();
-    let bytes: Vec<u8> = bytes
-        .into_iter()
-        .map(|byte| if byte == 0 { 0xE9 } else { byte })
-        .collect();
+    let bytes: Vec<u8> = bytes.into_iter().map(|byte| if byte == 0 { 0xE9 } else { byte }).collect();
 
     match parse(&bytes) {
         Err(WxrError::InvalidUtf8 { line, .. }) => assert_eq!(line, 14),
@@ -171,18 +148,9 @@ fn parse_rejects_invalid_utf8() {
 
 #[test]
 fn parse_decodes_declared_latin1() {
-    let text = document(&item(
-        1,
-        "post",
-        "publish",
-        "<content:encoded>caf\u{0}</content:encoded>",
-    ))
-    .replace("UTF-8", "ISO-8859-1");
-    let bytes: Vec<u8> = text
-        .into_bytes()
-        .into_iter()
-        .map(|byte| if byte == 0 { 0xE9 } else { byte })
-        .collect();
+    let text = document(&item(1, "post", "publish", "<content:encoded>caf\u{0}</content:encoded>"))
+        .replace("UTF-8", "ISO-8859-1");
+    let bytes: Vec<u8> = text.into_bytes().into_iter().map(|byte| if byte == 0 { 0xE9 } else { byte }).collect();
 
     let batch = parse(&bytes).unwrap();
     assert_eq!(only_entry(&batch).body, "caf\u{e9}");
@@ -196,25 +164,13 @@ fn parse_skips_byte_order_mark() {
 
 #[test]
 fn parse_reads_undeclared_excerpt_prefix() {
-    let text = document(&item(
-        1,
-        "post",
-        "publish",
-        "<excerpt:encoded>Old excerpt</excerpt:encoded>",
-    ))
-    .replace(
-        "xmlns:excerpt=\"http://wordpress.org/export/1.2/excerpt/\"",
-        "",
-    );
+    let text = document(&item(1, "post", "publish", "<excerpt:encoded>Old excerpt</excerpt:encoded>"))
+        .replace("xmlns:excerpt=\"http://wordpress.org/export/1.2/excerpt/\"", "");
     let batch = parse_ok(&text);
 
     assert_eq!(only_entry(&batch).excerpt, "Old excerpt");
     assert_eq!(batch.warnings.len(), 1);
-    assert!(
-        batch.warnings[0].reason.contains("`excerpt`"),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("`excerpt`"), "{}", batch.warnings[0].reason);
     assert_eq!(batch.warnings[0].position.record, 1);
 }
 
@@ -228,10 +184,8 @@ fn parse_matches_namespace_uri_not_prefix() {
 
 #[test]
 fn parse_accepts_https_namespace() {
-    let text = document(&item(1, "post", "publish", "")).replace(
-        "http://wordpress.org/export/1.2/",
-        "https://wordpress.org/export/1.2/",
-    );
+    let text = document(&item(1, "post", "publish", ""))
+        .replace("http://wordpress.org/export/1.2/", "https://wordpress.org/export/1.2/");
     assert_eq!(parse_ok(&text).entries.len(), 1);
 }
 
@@ -249,11 +203,7 @@ fn parse_recovers_unescaped_cdata_end() {
 
     assert_eq!(only_entry(&batch).body, "Nested <![CDATA[ tags ]]> :)");
     assert_eq!(batch.warnings.len(), 1);
-    assert!(
-        batch.warnings[0].reason.contains("<content:encoded>"),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("<content:encoded>"), "{}", batch.warnings[0].reason);
 }
 
 #[test]
@@ -277,21 +227,15 @@ fn parse_keeps_undefined_entity() {
 
     assert_eq!(only_entry(&batch).body, "a&nbsp;b");
     assert_eq!(batch.warnings.len(), 1);
-    assert!(
-        batch.warnings[0].reason.contains("&nbsp;"),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("&nbsp;"), "{}", batch.warnings[0].reason);
 }
 
 #[test]
 fn parse_keeps_content_exactly() {
-    let extra = "<content:encoded><![CDATA[C:\\path \\\"quoted\\\" 'single'\r\n\r\n  second paragraph  ]]></content:encoded>";
+    let extra =
+        "<content:encoded><![CDATA[C:\\path \\\"quoted\\\" 'single'\r\n\r\n  second paragraph  ]]></content:encoded>";
     let batch = parse_ok(&document(&item(1, "post", "publish", extra)));
-    assert_eq!(
-        only_entry(&batch).body,
-        "C:\\path \\\"quoted\\\" 'single'\n\n  second paragraph  "
-    );
+    assert_eq!(only_entry(&batch).body, "C:\\path \\\"quoted\\\" 'single'\n\n  second paragraph  ");
 }
 
 #[test]
@@ -315,20 +259,12 @@ fn parse_maps_statuses() {
 fn parse_warns_on_unknown_status() {
     let batch = parse_ok(&document(&item(1, "post", "inherit", "")));
     assert_eq!(only_entry(&batch).status, Status::Draft);
-    assert!(
-        batch.warnings[0].reason.contains("\"inherit\""),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("\"inherit\""), "{}", batch.warnings[0].reason);
 
     let text = document(&item(1, "post", "", "")).replace("<wp:status></wp:status>", "");
     let batch = parse_ok(&text);
     assert_eq!(only_entry(&batch).status, Status::Draft);
-    assert!(
-        batch.warnings[0].reason.contains("no wp:status"),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("no wp:status"), "{}", batch.warnings[0].reason);
 }
 
 #[test]
@@ -338,30 +274,17 @@ fn parse_skips_trash() {
 
     assert_eq!(batch.skipped.len(), 1);
     assert_eq!(batch.skipped[0].position.record, 1);
-    assert!(
-        batch.skipped[0].reason.contains("trash"),
-        "{}",
-        batch.skipped[0].reason
-    );
+    assert!(batch.skipped[0].reason.contains("trash"), "{}", batch.skipped[0].reason);
     assert_eq!(only_entry(&batch).title, "Item 2");
 }
 
 #[test]
 fn parse_makes_protected_post_a_draft() {
-    let batch = parse_ok(&document(&item(
-        1,
-        "post",
-        "publish",
-        "<wp:post_password>secret</wp:post_password>",
-    )));
+    let batch = parse_ok(&document(&item(1, "post", "publish", "<wp:post_password>secret</wp:post_password>")));
 
     assert_eq!(only_entry(&batch).status, Status::Draft);
     assert_eq!(batch.warnings.len(), 1);
-    assert!(
-        batch.warnings[0].reason.contains("password"),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("password"), "{}", batch.warnings[0].reason);
 }
 
 #[test]
@@ -375,12 +298,7 @@ fn parse_reads_old_draft_type() {
 
 #[test]
 fn parse_reads_pages_and_parents() {
-    let parent = item(
-        10,
-        "page",
-        "publish",
-        "<guid>http://example.org/?page_id=10</guid>",
-    );
+    let parent = item(10, "page", "publish", "<guid>http://example.org/?page_id=10</guid>");
     let child = item(11, "page", "publish", "<wp:post_parent>10</wp:post_parent>");
     let orphan = item(12, "page", "publish", "<wp:post_parent>99</wp:post_parent>");
     let post = item(13, "post", "publish", "<wp:post_parent>10</wp:post_parent>");
@@ -390,10 +308,7 @@ fn parse_reads_pages_and_parents() {
     assert_eq!(batch.entries[0].kind, EntryKind::Page);
     assert_eq!(batch.entries[0].parent_key, None);
     assert_eq!(batch.entries[1].source_key, "wxr-id:11");
-    assert_eq!(
-        batch.entries[1].parent_key.as_deref(),
-        Some("wxr:http://example.org/?page_id=10")
-    );
+    assert_eq!(batch.entries[1].parent_key.as_deref(), Some("wxr:http://example.org/?page_id=10"));
     assert_eq!(batch.entries[2].parent_key.as_deref(), Some("wxr-id:99"));
     assert_eq!(batch.entries[3].parent_key, None);
 }
@@ -418,11 +333,7 @@ fn parse_reads_attachments_as_assets() {
     assert_eq!(batch.assets[0].parent_key.as_deref(), Some("wxr-id:1"));
     assert_eq!(batch.assets[0].position.record, 2);
     assert_eq!(batch.skipped.len(), 1);
-    assert!(
-        batch.skipped[0].reason.contains("attachment_url"),
-        "{}",
-        batch.skipped[0].reason
-    );
+    assert!(batch.skipped[0].reason.contains("attachment_url"), "{}", batch.skipped[0].reason);
 }
 
 #[test]
@@ -432,23 +343,13 @@ fn parse_skips_other_post_types() {
 
     assert!(batch.entries.is_empty());
     assert_eq!(batch.skipped.len(), 2);
-    assert!(
-        batch.skipped[0].reason.contains("\"nav_menu_item\""),
-        "{}",
-        batch.skipped[0].reason
-    );
-    assert!(
-        batch.skipped[1].reason.contains("\"revision\""),
-        "{}",
-        batch.skipped[1].reason
-    );
+    assert!(batch.skipped[0].reason.contains("\"nav_menu_item\""), "{}", batch.skipped[0].reason);
+    assert!(batch.skipped[1].reason.contains("\"revision\""), "{}", batch.skipped[1].reason);
 }
 
 #[test]
 fn parse_defaults_missing_fields() {
-    let batch = parse_ok(&document(
-        "<item><wp:post_id>7</wp:post_id><wp:status>publish</wp:status></item>",
-    ));
+    let batch = parse_ok(&document("<item><wp:post_id>7</wp:post_id><wp:status>publish</wp:status></item>"));
     let entry = only_entry(&batch);
 
     assert_eq!(entry.kind, EntryKind::Entry);
@@ -464,41 +365,20 @@ fn parse_defaults_missing_fields() {
 fn parse_skips_item_without_key() {
     let batch = parse_ok(&document("<item><title>Anonymous</title></item>"));
     assert_eq!(batch.skipped.len(), 1);
-    assert!(
-        batch.skipped[0].reason.contains("guid"),
-        "{}",
-        batch.skipped[0].reason
-    );
+    assert!(batch.skipped[0].reason.contains("guid"), "{}", batch.skipped[0].reason);
 }
 
 #[test]
 fn parse_skips_bad_date_and_continues() {
-    let bad = item(
-        1,
-        "post",
-        "publish",
-        "<wp:post_date_gmt>2012-13-45 99:00:00</wp:post_date_gmt>",
-    );
-    let good = item(
-        2,
-        "post",
-        "publish",
-        "<wp:post_date>2012-01-05 09:30:46</wp:post_date>",
-    );
+    let bad = item(1, "post", "publish", "<wp:post_date_gmt>2012-13-45 99:00:00</wp:post_date_gmt>");
+    let good = item(2, "post", "publish", "<wp:post_date>2012-01-05 09:30:46</wp:post_date>");
     let batch = parse_ok(&document(&(bad + &good)));
 
     assert_eq!(batch.skipped.len(), 1);
     assert_eq!(batch.skipped[0].position, Position { line: 9, record: 1 });
-    assert!(
-        batch.skipped[0].reason.contains("2012-13-45 99:00:00"),
-        "{}",
-        batch.skipped[0].reason
-    );
+    assert!(batch.skipped[0].reason.contains("2012-13-45 99:00:00"), "{}", batch.skipped[0].reason);
 
-    let expected = NaiveDate::from_ymd_opt(2012, 1, 5)
-        .unwrap()
-        .and_hms_opt(9, 30, 46)
-        .unwrap();
+    let expected = NaiveDate::from_ymd_opt(2012, 1, 5).unwrap().and_hms_opt(9, 30, 46).unwrap();
     assert_eq!(only_entry(&batch).date, Some(ImportedDate::Local(expected)));
 }
 
@@ -512,20 +392,9 @@ const CATEGORIES: &str = r#"<wp:category><wp:category_nicename>news</wp:category
 #[test]
 fn parse_resolves_category_paths() {
     let batch = parse_ok(&document(CATEGORIES));
-    let paths: Vec<Vec<String>> = batch
-        .categories
-        .iter()
-        .map(|category| category.path.clone())
-        .collect();
+    let paths: Vec<Vec<String>> = batch.categories.iter().map(|category| category.path.clone()).collect();
 
-    assert_eq!(
-        paths,
-        vec![
-            vec!["News"],
-            vec!["News", "Local"],
-            vec!["News", "Local", "Sport"]
-        ]
-    );
+    assert_eq!(paths, vec![vec!["News"], vec!["News", "Local"], vec!["News", "Local", "Sport"]]);
     assert_eq!(batch.categories[0].basename.as_deref(), Some("news"));
     assert_eq!(batch.categories[0].description, "All news");
     assert!(batch.warnings.is_empty());
@@ -539,18 +408,10 @@ fn parse_reads_item_categories_and_tags() {
 <category domain="post_tag" nicename="t"><![CDATA[Tag One]]></category>
 <category domain="tag"><![CDATA[Tag One]]></category>
 <category domain="post_format" nicename="post-format-aside"><![CDATA[Aside]]></category>"#;
-    let batch = parse_ok(&document(
-        &(CATEGORIES.to_string() + &item(1, "post", "publish", extra)),
-    ));
+    let batch = parse_ok(&document(&(CATEGORIES.to_string() + &item(1, "post", "publish", extra))));
     let entry = only_entry(&batch);
 
-    assert_eq!(
-        entry.categories,
-        vec![
-            vec!["News".to_string(), "Local".to_string()],
-            vec!["Elsewhere".to_string()]
-        ]
-    );
+    assert_eq!(entry.categories, vec![vec!["News".to_string(), "Local".to_string()], vec!["Elsewhere".to_string()]]);
     assert_eq!(entry.tags, vec!["Tag One"]);
 }
 
@@ -566,11 +427,7 @@ fn parse_warns_on_missing_and_looping_parents() {
     assert_eq!(batch.categories[1].path, vec!["C", "B"]);
     assert_eq!(batch.categories[2].path, vec!["B", "C"]);
     assert_eq!(batch.warnings.len(), 3, "{:#?}", batch.warnings);
-    assert!(
-        batch.warnings[0].reason.contains("\"gone\""),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("\"gone\""), "{}", batch.warnings[0].reason);
     assert_eq!(batch.warnings[0].position, Position { line: 9, record: 0 });
 }
 
@@ -615,12 +472,7 @@ post]]></wp:comment_content>
     assert_eq!(comments[0].ip, "10.0.0.1");
     assert_eq!(comments[0].body, "Nice\n\npost");
     assert!(comments[0].approved);
-    assert_eq!(
-        comments[0].date,
-        Some(ImportedDate::Utc(
-            Utc.with_ymd_and_hms(2012, 1, 5, 14, 0, 0).unwrap()
-        ))
-    );
+    assert_eq!(comments[0].date, Some(ImportedDate::Utc(Utc.with_ymd_and_hms(2012, 1, 5, 14, 0, 0).unwrap())));
     assert_eq!(comments[0].source_key.as_deref(), Some("5"));
     assert_eq!(comments[0].parent_key, None);
 
@@ -633,24 +485,20 @@ post]]></wp:comment_content>
     assert_eq!(comments[2].date, None);
 
     assert_eq!(batch.warnings.len(), 1);
-    assert!(
-        batch.warnings[0].reason.contains("\"review\""),
-        "{}",
-        batch.warnings[0].reason
-    );
+    assert!(batch.warnings[0].reason.contains("\"review\""), "{}", batch.warnings[0].reason);
 }
 
 #[test]
 fn parse_uses_html_for_block_content() {
-    let extra = "<content:encoded><![CDATA[<!-- wp:paragraph -->\n<p>Block</p>\n<!-- /wp:paragraph -->]]></content:encoded>";
+    let extra =
+        "<content:encoded><![CDATA[<!-- wp:paragraph -->\n<p>Block</p>\n<!-- /wp:paragraph -->]]></content:encoded>";
     let batch = parse_ok(&document(&item(1, "post", "publish", extra)));
     assert_eq!(only_entry(&batch).text_filter, TextFilter::None);
 }
 
 #[test]
 fn parse_numbers_repeated_guids() {
-    let channel = item(1, "post", "publish", "<guid>same</guid>")
-        + &item(2, "post", "publish", "<guid>same</guid>");
+    let channel = item(1, "post", "publish", "<guid>same</guid>") + &item(2, "post", "publish", "<guid>same</guid>");
     let batch = parse_ok(&document(&channel));
 
     assert_eq!(batch.entries[0].source_key, "wxr:same");

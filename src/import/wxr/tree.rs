@@ -57,20 +57,12 @@ pub(super) struct Element {
 impl Element {
     /// Finds the first child with this namespace and local name.
     pub fn child(&self, ns: Ns, name: &str) -> Option<&Element> {
-        self.children
-            .iter()
-            .find(|child| child.ns == ns && child.name == name)
+        self.children.iter().find(|child| child.ns == ns && child.name == name)
     }
 
     /// Lists the children with this namespace and local name, in order.
-    pub fn children_named<'a>(
-        &'a self,
-        ns: Ns,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a Element> {
-        self.children
-            .iter()
-            .filter(move |child| child.ns == ns && child.name == name)
+    pub fn children_named<'a>(&'a self, ns: Ns, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |child| child.ns == ns && child.name == name)
     }
 
     /// Returns the text of the first matching child, as the file wrote it.
@@ -85,10 +77,7 @@ impl Element {
 
     /// Returns the value of an attribute without a prefix.
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.attributes.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 }
 
@@ -172,9 +161,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(index, _)| index + 1)).collect();
         Builder {
             text,
             line_starts,
@@ -192,23 +179,12 @@ impl<'a> Builder<'a> {
     }
 
     fn malformed(&self, offset: usize, message: String) -> WxrError {
-        WxrError::Malformed {
-            line: self.line_of(offset),
-            offset,
-            message,
-        }
+        WxrError::Malformed { line: self.line_of(offset), offset, message }
     }
 
     fn warn(&mut self, offset: usize, reason: String) {
-        let record = if self.item_depth.is_some() {
-            self.items_seen
-        } else {
-            0
-        };
-        let position = Position {
-            line: self.line_of(offset),
-            record,
-        };
+        let record = if self.item_depth.is_some() { self.items_seen } else { 0 };
+        let position = Position { line: self.line_of(offset), record };
         self.warnings.push(Skipped { position, reason });
     }
 
@@ -242,18 +218,9 @@ impl<'a> Builder<'a> {
         ns
     }
 
-    fn open(
-        &mut self,
-        ns: Ns,
-        start: &BytesStart,
-        event_start: usize,
-        event_end: usize,
-    ) -> Result<(), WxrError> {
+    fn open(&mut self, ns: Ns, start: &BytesStart, event_start: usize, event_end: usize) -> Result<(), WxrError> {
         if self.root.is_some() && self.stack.is_empty() {
-            return Err(self.malformed(
-                event_start,
-                "a second root element follows the first".into(),
-            ));
+            return Err(self.malformed(event_start, "a second root element follows the first".into()));
         }
 
         let name = start.local_name().as_ref().to_string();
@@ -282,11 +249,7 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn read_attributes(
-        &self,
-        start: &BytesStart,
-        offset: usize,
-    ) -> Result<Vec<(String, String)>, WxrError> {
+    fn read_attributes(&self, start: &BytesStart, offset: usize) -> Result<Vec<(String, String)>, WxrError> {
         let mut attributes = Vec::new();
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|error| self.malformed(offset, error.to_string()))?;
@@ -314,8 +277,7 @@ impl<'a> Builder<'a> {
         if open.has_raw_cdata_end {
             let document = self.text;
             let raw = &document[open.content_start..content_end];
-            element.text =
-                self.recover_cdata(&element, &open.qualified_name, raw, open.content_start)?;
+            element.text = self.recover_cdata(&element, &open.qualified_name, raw, open.content_start)?;
         }
         if self.item_depth == Some(self.stack.len()) {
             self.item_depth = None;
@@ -336,17 +298,8 @@ impl<'a> Builder<'a> {
     /// in text, so when the raw content is one `<![CDATA[ … ]]>` wrapper,
     /// everything inside the wrapper is taken as the intended text, with a
     /// warning.
-    fn recover_cdata(
-        &mut self,
-        element: &Element,
-        name: &str,
-        raw: &str,
-        offset: usize,
-    ) -> Result<String, WxrError> {
-        let inner = raw
-            .trim()
-            .strip_prefix("<![CDATA[")
-            .and_then(|rest| rest.strip_suffix("]]>"));
+    fn recover_cdata(&mut self, element: &Element, name: &str, raw: &str, offset: usize) -> Result<String, WxrError> {
+        let inner = raw.trim().strip_prefix("<![CDATA[").and_then(|rest| rest.strip_suffix("]]>"));
 
         match inner {
             Some(inner) if element.children.is_empty() => {
@@ -357,10 +310,7 @@ impl<'a> Builder<'a> {
                 self.warn(offset, reason);
                 Ok(recovered)
             }
-            _ => Err(self.malformed(
-                offset,
-                format!("`]]>` in the text of <{name}> outside a CDATA section"),
-            )),
+            _ => Err(self.malformed(offset, format!("`]]>` in the text of <{name}> outside a CDATA section"))),
         }
     }
 
@@ -423,17 +373,12 @@ impl<'a> Builder<'a> {
 
     fn finish(mut self) -> Result<Document, WxrError> {
         if let Some(open) = self.stack.last() {
-            let message = format!(
-                "the file ends before <{}> from line {} is closed",
-                open.element.name, open.element.line
-            );
+            let message =
+                format!("the file ends before <{}> from line {} is closed", open.element.name, open.element.line);
             return Err(self.malformed(self.text.len(), message));
         }
         match self.root.take() {
-            Some(root) => Ok(Document {
-                root,
-                warnings: self.warnings,
-            }),
+            Some(root) => Ok(Document { root, warnings: self.warnings }),
             None => Err(self.malformed(0, "the document has no root element".into())),
         }
     }

@@ -189,10 +189,7 @@ fn author_from_row(row: &Row<'_>) -> rusqlite::Result<Author> {
 
 impl ContentTx for SqliteTx<'_> {
     fn setting(&mut self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |row| row.get(0))
-            .optional()?)
+        Ok(self.conn().query_row("SELECT value FROM settings WHERE name = ?1", [name], |row| row.get(0)).optional()?)
     }
 
     fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
@@ -458,7 +455,9 @@ impl ContentTx for SqliteTx<'_> {
                     publish_interval(template.publish_type),
                 ],
             )
-            .map_err(|error| conflict(error, || format!("template name {:?}", template.name), || "another template".into()))?;
+            .map_err(|error| {
+                conflict(error, || format!("template name {:?}", template.name), || "another template".into())
+            })?;
         Ok(self.conn().last_insert_rowid())
     }
 

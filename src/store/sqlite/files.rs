@@ -29,7 +29,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(FileInfo, String, String)> {
 }
 
 fn finish((mut info, owner_key, archive_type): (FileInfo, String, String)) -> Result<FileInfo> {
-    info.owner = FileOwner::parse(&owner_key).ok_or(StoreError::Corrupt { column: "file_info.owner_key", value: owner_key })?;
+    info.owner =
+        FileOwner::parse(&owner_key).ok_or(StoreError::Corrupt { column: "file_info.owner_key", value: owner_key })?;
     info.archive_type = parse_column("file_info.archive_type", archive_type)?;
     Ok(info)
 }

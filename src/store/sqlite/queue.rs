@@ -100,7 +100,8 @@ impl QueueTx for SqliteTx<'_> {
         )?;
         let mut statement =
             conn.prepare_cached("SELECT priority, count(*) FROM jobs GROUP BY priority ORDER BY priority DESC")?;
-        let by_priority = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let by_priority =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         Ok(QueueSummary { queued, claimed, failing, oldest, by_priority })
     }
 
