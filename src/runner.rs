@@ -57,10 +57,52 @@ pub enum RunError {
     Publish(#[from] PublishError),
 }
 
-/// A name for this process in leases: host, process id and a random part.
+/// A name for this process in leases: `host:pid:start:random`, where
+/// `start` is the process start time, so a reused process id is never
+/// mistaken for the process that held a lease.
 pub fn worker_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    format!("{}:{}:{:08x}", host.trim(), std::process::id(), rand::random::<u32>())
+    let pid = std::process::id();
+    let start = process_start_time(pid).unwrap_or_default();
+    format!("{}:{pid}:{start}:{:08x}", host_name(), rand::random::<u32>())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string()
+}
+
+/// The start time of a process in clock ticks since boot (field 22 of
+/// `/proc/PID/stat`), or `None` when there is no such process.
+fn process_start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces; the fields after it
+    // start after the last ')'.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    after_name.split(' ').nth(19).map(str::to_string)
+}
+
+/// Whether a worker id names a process on this host that is no longer
+/// running.
+fn is_dead_local_worker(worker: &str) -> bool {
+    let mut parts = worker.split(':');
+    let (Some(host), Some(pid), Some(start)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else { return false };
+    host == host_name() && process_start_time(pid).as_deref() != Some(start)
+}
+
+/// Releases the jobs and targets of processes on this host that died
+/// without releasing them (killed, or the machine rebooted), so their work
+/// is taken up at once instead of when their leases run out.
+pub fn release_dead_workers(store: &Store) -> Result<usize, StoreError> {
+    store.write(|tx| {
+        let dead: Vec<String> = tx.active_workers(now())?.into_iter().filter(|w| is_dead_local_worker(w)).collect();
+        for worker in &dead {
+            warn!(worker, "releasing the jobs and targets of a pressrun process that is gone");
+            tx.release_jobs(worker)?;
+        }
+        Ok(dead.len())
+    })
 }
 
 /// Runs publish and sync passes until the queue and the targets are done
@@ -73,6 +115,7 @@ pub fn run_periodic_tasks(
     shutdown: &AtomicBool,
 ) -> Result<RunSummary, RunError> {
     let worker = worker_id();
+    release_dead_workers(store)?;
     let keeper = LeaseKeeper::start(config, &worker);
     let site = SiteRoot::new(&config.site_path);
     site.create().map_err(PublishError::from)?;

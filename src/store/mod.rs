@@ -148,7 +148,10 @@ pub trait QueueTx {
     /// it leaves the queue.
     fn fail_job(&mut self, job: &Job, worker: &str, error: &str, retry_at: Option<Timestamp>) -> Result<()>;
     fn renew_job_leases(&mut self, worker: &str, lease_until: Timestamp) -> Result<usize>;
+    /// Releases every job and target that `worker` holds.
     fn release_jobs(&mut self, worker: &str) -> Result<()>;
+    /// Workers that hold a job or a target lease now.
+    fn active_workers(&mut self, now: Timestamp) -> Result<Vec<String>>;
     fn queue_summary(&mut self, now: Timestamp) -> Result<QueueSummary>;
     /// Jobs that are ready to claim now.
     fn ready_jobs(&mut self, now: Timestamp) -> Result<i64>;

@@ -87,7 +87,18 @@ impl QueueTx for SqliteTx<'_> {
             "UPDATE jobs SET claimed_by = NULL, claimed_generation = NULL, lease_until = NULL WHERE claimed_by = ?1",
             [worker],
         )?;
+        self.conn()
+            .execute("UPDATE targets SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?1", [worker])?;
         Ok(())
+    }
+
+    fn active_workers(&mut self, now: Timestamp) -> Result<Vec<String>> {
+        let mut statement = self.conn().prepare_cached(
+            "SELECT claimed_by FROM jobs WHERE claimed_by IS NOT NULL AND lease_until >= ?1 \
+             UNION SELECT claimed_by FROM targets WHERE claimed_by IS NOT NULL AND lease_until >= ?1",
+        )?;
+        let workers = statement.query_map([now], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(workers)
     }
 
     fn queue_summary(&mut self, now: Timestamp) -> Result<QueueSummary> {
