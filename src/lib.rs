@@ -5,6 +5,7 @@
 //! store → change → queue → publish (render and write) → sync (one rsync per
 //! target).
 
+pub mod asset;
 pub mod basename;
 pub mod import;
 pub mod model;
