@@ -15,6 +15,7 @@
 //! the command line.
 
 pub mod archive;
+pub mod asset;
 pub mod basename;
 pub mod blob;
 pub mod change;
