@@ -34,10 +34,7 @@ fn main() -> anyhow::Result<()> {
     let arguments = Arguments::parse();
     let minimum = Duration::from_secs_f64(arguments.seconds);
 
-    println!(
-        "{:<48} {:>6} {:>11} {:>13} {:>10}",
-        "file", "box", "thumbnail", "thumbnails/s", "bytes"
-    );
+    println!("{:<48} {:>6} {:>11} {:>13} {:>10}", "file", "box", "thumbnail", "thumbnails/s", "bytes");
     for path in &arguments.files {
         let bytes = std::fs::read(path)?;
         for &size in &arguments.sizes {
@@ -55,17 +52,14 @@ fn main() -> anyhow::Result<()> {
 /// Makes thumbnails of one file at one size until `minimum` has passed (at least 3
 /// times) and prints the rate.
 fn measure(path: &Path, bytes: &[u8], size: u32, minimum: Duration) -> anyhow::Result<()> {
-    let request = ThumbnailRequest {
-        width: Some(size),
-        ..ThumbnailRequest::default()
-    };
+    let request = ThumbnailRequest { width: Some(size), ..ThumbnailRequest::default() };
     let limits = Limits::default();
 
     let start = Instant::now();
     let mut count = 0u32;
     let thumbnail = loop {
-        let thumbnail = make_thumbnail(bytes, request, &limits)
-            .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+        let thumbnail =
+            make_thumbnail(bytes, request, &limits).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
         count += 1;
         if count >= 3 && start.elapsed() >= minimum {
             break thumbnail;
@@ -73,15 +67,9 @@ fn measure(path: &Path, bytes: &[u8], size: u32, minimum: Duration) -> anyhow::R
     };
 
     let rate = f64::from(count) / start.elapsed().as_secs_f64();
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let dimensions = format!("{}x{}", thumbnail.width, thumbnail.height);
-    println!(
-        "{name:<48} {size:>6} {dimensions:>11} {rate:>13.1} {:>10}",
-        thumbnail.bytes.len()
-    );
+    println!("{name:<48} {size:>6} {dimensions:>11} {rate:>13.1} {:>10}", thumbnail.bytes.len());
     Ok(())
 }
 

@@ -297,7 +297,8 @@ impl<'a> Publisher<'a> {
                     .hash
                     .as_deref()
                     .ok_or_else(|| ProduceError::permanent(format!("asset {} has no stored bytes yet", asset.name)))?;
-                let bytes = self.blobs.read(hash).map_err(|error| ProduceError::transient(crate::error_chain(&error)))?;
+                let bytes =
+                    self.blobs.read(hash).map_err(|error| ProduceError::transient(crate::error_chain(&error)))?;
                 Ok((bytes, vec![Dep::whole(crate::change::keys::asset(*asset_id))]))
             }
             FileOwner::Thumbnail { .. } => Err(ProduceError::permanent("thumbnails are not supported yet".to_string())),

@@ -130,7 +130,7 @@ impl Snapshot {
     }
 
     fn set_entries(&mut self, mut entries: Vec<Entry>, mut pages: Vec<Entry>) {
-        entries.sort_by(|a, b| (b.authored_on, b.id).cmp(&(a.authored_on, a.id)));
+        entries.sort_by_key(|entry| std::cmp::Reverse((entry.authored_on, entry.id)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
         let entry_views: Vec<EntryView> = entries.into_iter().map(|entry| self.entry_view(entry)).collect();
         let page_views: Vec<EntryView> = pages.into_iter().map(|entry| self.entry_view(entry)).collect();

@@ -50,9 +50,7 @@ const REJECTION_BUDGET: usize = 256 * 1024;
 
 /// Runs `call` and returns its result and the peak heap growth during it, in bytes.
 fn peak_allocation<T>(call: impl FnOnce() -> T) -> (T, usize) {
-    let _guard = MEASURE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = MEASURE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let start = IN_USE.load(Ordering::SeqCst);
     PEAK.store(start, Ordering::SeqCst);
 
@@ -70,10 +68,7 @@ fn png_header_only(width: u32, height: u32) -> Vec<u8> {
 
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend(png_chunk(b"IHDR", &ihdr));
-    png.extend(png_chunk(
-        b"IDAT",
-        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    ));
+    png.extend(png_chunk(b"IDAT", &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
     png.extend(png_chunk(b"IEND", &[]));
     png
 }
@@ -102,14 +97,9 @@ fn gif_frame(width: u16, height: u16) -> Vec<u8> {
 /// Builds an 8x8 JPEG whose SOF0 segment is patched to declare 65535x65535.
 fn jpeg_declaring_maximum_size() -> Vec<u8> {
     let mut jpeg = Vec::new();
-    JpegEncoder::new(&mut jpeg)
-        .write_image(&[128; 8 * 8 * 3], 8, 8, ExtendedColorType::Rgb8)
-        .unwrap();
+    JpegEncoder::new(&mut jpeg).write_image(&[128; 8 * 8 * 3], 8, 8, ExtendedColorType::Rgb8).unwrap();
 
-    let sof = jpeg
-        .windows(2)
-        .position(|marker| marker == [0xFF, 0xC0])
-        .unwrap();
+    let sof = jpeg.windows(2).position(|marker| marker == [0xFF, 0xC0]).unwrap();
     // Marker (2), length (2), precision (1), then height and width.
     jpeg[sof + 5..sof + 9].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
     jpeg
@@ -121,9 +111,7 @@ fn jpeg_declaring_maximum_size() -> Vec<u8> {
 /// and reads that as 0.
 fn webp_declaring_maximum_size() -> Vec<u8> {
     let mut webp = Vec::new();
-    WebPEncoder::new_lossless(&mut webp)
-        .write_image(&[128; 8 * 8 * 3], 8, 8, ExtendedColorType::Rgb8)
-        .unwrap();
+    WebPEncoder::new_lossless(&mut webp).write_image(&[128; 8 * 8 * 3], 8, 8, ExtendedColorType::Rgb8).unwrap();
 
     let vp8l = webp.windows(4).position(|kind| kind == b"VP8L").unwrap();
     // Chunk type (4), size (4), signature byte 0x2F, then a little-endian 32-bit
@@ -138,88 +126,44 @@ fn webp_declaring_maximum_size() -> Vec<u8> {
 
 fn assert_rejected_unallocated(name: &str, bytes: &[u8], limits: &Limits) {
     let (inspected, peak) = peak_allocation(|| inspect(bytes, limits));
-    assert!(
-        matches!(inspected, Err(ImageError::TooManyPixels { .. })),
-        "{name}: inspect gave {inspected:?}"
-    );
-    assert!(
-        peak < REJECTION_BUDGET,
-        "{name}: inspect allocated {peak} bytes"
-    );
+    assert!(matches!(inspected, Err(ImageError::TooManyPixels { .. })), "{name}: inspect gave {inspected:?}");
+    assert!(peak < REJECTION_BUDGET, "{name}: inspect allocated {peak} bytes");
 
-    let request = ThumbnailRequest {
-        width: Some(120),
-        ..Default::default()
-    };
+    let request = ThumbnailRequest { width: Some(120), ..Default::default() };
     let (thumbnail, peak) = peak_allocation(|| make_thumbnail(bytes, request, limits));
-    assert!(
-        matches!(thumbnail, Err(ImageError::TooManyPixels { .. })),
-        "{name}: make_thumbnail gave {thumbnail:?}"
-    );
-    assert!(
-        peak < REJECTION_BUDGET,
-        "{name}: make_thumbnail allocated {peak} bytes"
-    );
+    assert!(matches!(thumbnail, Err(ImageError::TooManyPixels { .. })), "{name}: make_thumbnail gave {thumbnail:?}");
+    assert!(peak < REJECTION_BUDGET, "{name}: make_thumbnail allocated {peak} bytes");
 }
 
 #[test]
 fn png_header_bomb_rejected() {
-    assert_rejected_unallocated(
-        "PNG 100000x100000",
-        &png_header_only(100_000, 100_000),
-        &Limits::default(),
-    );
+    assert_rejected_unallocated("PNG 100000x100000", &png_header_only(100_000, 100_000), &Limits::default());
 }
 
 #[test]
 fn gif_header_bomb_rejected() {
-    assert_rejected_unallocated(
-        "GIF 65535x65535",
-        &gif_header_only(65535, 65535),
-        &Limits::default(),
-    );
+    assert_rejected_unallocated("GIF 65535x65535", &gif_header_only(65535, 65535), &Limits::default());
 }
 
 #[test]
 fn jpeg_header_bomb_rejected() {
-    assert_rejected_unallocated(
-        "JPEG 65535x65535",
-        &jpeg_declaring_maximum_size(),
-        &Limits::default(),
-    );
+    assert_rejected_unallocated("JPEG 65535x65535", &jpeg_declaring_maximum_size(), &Limits::default());
 }
 
 #[test]
 fn webp_header_bomb_rejected() {
-    assert_rejected_unallocated(
-        "WebP 16383x16383",
-        &webp_declaring_maximum_size(),
-        &Limits::default(),
-    );
+    assert_rejected_unallocated("WebP 16383x16383", &webp_declaring_maximum_size(), &Limits::default());
 }
 
 #[test]
 fn error_names_size_and_limit() {
     let result = inspect(&png_header_only(100_000, 100_000), &Limits::default());
 
-    let Err(
-        error @ ImageError::TooManyPixels {
-            width,
-            height,
-            limit,
-        },
-    ) = result
-    else {
+    let Err(error @ ImageError::TooManyPixels { width, height, limit }) = result else {
         panic!("expected TooManyPixels, got {result:?}");
     };
-    assert_eq!(
-        (width, height, limit),
-        (100_000, 100_000, Limits::DEFAULT_MAX_PIXELS)
-    );
-    assert!(
-        error.to_string().contains("100000x100000"),
-        "message: {error}"
-    );
+    assert_eq!((width, height, limit), (100_000, 100_000, Limits::DEFAULT_MAX_PIXELS));
+    assert!(error.to_string().contains("100000x100000"), "message: {error}");
 }
 
 /// A real 1500x1500 greyscale PNG of zeros compresses to a few kilobytes but decodes
@@ -228,23 +172,15 @@ fn error_names_size_and_limit() {
 #[test]
 fn compressed_png_bomb_rejected() {
     let mut png = Vec::new();
-    PngEncoder::new(&mut png)
-        .write_image(&vec![0; 1500 * 1500], 1500, 1500, ExtendedColorType::L8)
-        .unwrap();
+    PngEncoder::new(&mut png).write_image(&vec![0; 1500 * 1500], 1500, 1500, ExtendedColorType::L8).unwrap();
     assert!(png.len() < 64 * 1024, "encoded size {}", png.len());
 
-    let request = ThumbnailRequest {
-        width: Some(16),
-        ..Default::default()
-    };
+    let request = ThumbnailRequest { width: Some(16), ..Default::default() };
     let (accepted, peak) = peak_allocation(|| make_thumbnail(&png, request, &Limits::default()));
     assert!(accepted.is_ok(), "within the default limits: {accepted:?}");
     assert!(peak > 1500 * 1500, "decoding allocated only {peak} bytes");
 
-    let limits = Limits {
-        max_pixels: 1_000_000,
-        ..Limits::default()
-    };
+    let limits = Limits { max_pixels: 1_000_000, ..Limits::default() };
     assert_rejected_unallocated("PNG 1500x1500 of zeros", &png, &limits);
 }
 
@@ -256,27 +192,17 @@ fn oversized_gif_frame_hits_memory_limit() {
     let mut gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xFF\xFF\xFF".to_vec();
     gif.extend(gif_frame(4000, 4000));
     gif.push(0x3B);
-    let limits = Limits {
-        max_pixels: 1000,
-        ..Limits::default()
-    };
+    let limits = Limits { max_pixels: 1000, ..Limits::default() };
 
-    let (result, peak) =
-        peak_allocation(|| make_thumbnail(&gif, ThumbnailRequest::default(), &limits));
+    let (result, peak) = peak_allocation(|| make_thumbnail(&gif, ThumbnailRequest::default(), &limits));
 
-    assert!(
-        matches!(result, Err(ImageError::MemoryLimit { .. })),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(ImageError::MemoryLimit { .. })), "got {result:?}");
     assert!(peak < REJECTION_BUDGET, "allocated {peak} bytes");
 }
 
 #[test]
 fn file_size_limit_checked_first() {
-    let limits = Limits {
-        max_bytes: 10,
-        ..Limits::default()
-    };
+    let limits = Limits { max_bytes: 10, ..Limits::default() };
     let bytes = png_header_only(1, 1);
 
     let result = make_thumbnail(&bytes, ThumbnailRequest::default(), &limits);
@@ -285,8 +211,5 @@ fn file_size_limit_checked_first() {
         panic!("expected TooLarge, got {result:?}");
     };
     assert_eq!((size, limit), (bytes.len() as u64, 10));
-    assert!(matches!(
-        inspect(&bytes, &limits),
-        Err(ImageError::TooLarge { .. })
-    ));
+    assert!(matches!(inspect(&bytes, &limits), Err(ImageError::TooLarge { .. })));
 }

@@ -15,9 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use support::{
-    CommandOutcome, HarnessError, NamespaceHost, ProcessWatch, RsyncDaemon, SshFleet, SshServer,
-    TreeDifference, assert_all_dead, assert_trees_equal, compare_trees, free_port,
-    run_with_deadline, scratch_dir, serialize_test,
+    CommandOutcome, HarnessError, NamespaceHost, ProcessWatch, RsyncDaemon, SshFleet, SshServer, TreeDifference,
+    assert_all_dead, assert_trees_equal, compare_trees, free_port, run_with_deadline, scratch_dir, serialize_test,
 };
 
 /// A deadline for rsync runs that must not hang; a run that reaches it fails its test.
@@ -60,11 +59,7 @@ const AWKWARD_FILES: [&[u8]; 10] = [
 /// first, for a `--files-from` list. Symlinks are left out because an rsync daemon without
 /// chroot rewrites their targets ("munge symlinks").
 fn create_awkward_tree(root: &Path) -> Vec<PathBuf> {
-    let mut entries = vec![
-        PathBuf::from("sub dir"),
-        PathBuf::from("sub dir/nested [x]"),
-        PathBuf::from("empty dir"),
-    ];
+    let mut entries = vec![PathBuf::from("sub dir"), PathBuf::from("sub dir/nested [x]"), PathBuf::from("empty dir")];
     for directory in &entries {
         fs::create_dir_all(root.join(directory)).unwrap();
     }
@@ -103,11 +98,7 @@ fn awkward_source() -> Source {
 
     let list = dir.path().join("files.list");
     write_file_list(&entries, &list);
-    Source {
-        _dir: dir,
-        root,
-        list,
-    }
+    Source { _dir: dir, root, list }
 }
 
 /// Runs `rsync -a` of the listed files to `target`. `options` is a configuration line's
@@ -115,42 +106,21 @@ fn awkward_source() -> Source {
 fn rsync(source: &Source, options: &str, extra: &[&str], target: &str) -> CommandOutcome {
     let mut command = Command::new("rsync");
     command.args(shell_words::split(options).expect("rsync options are shell-quoted"));
-    command
-        .args(["-a", "--from0"])
-        .arg(format!("--files-from={}", source.list.display()));
+    command.args(["-a", "--from0"]).arg(format!("--files-from={}", source.list.display()));
     command.args(extra);
-    command
-        .arg(format!("{}/", source.root.display()))
-        .arg(target);
+    command.arg(format!("{}/", source.root.display())).arg(target);
     run_with_deadline(&mut command, RUN_DEADLINE).unwrap()
 }
 
 fn assert_succeeded(outcome: &CommandOutcome, target: &str) {
-    assert!(
-        outcome.succeeded(),
-        "rsync to {target} failed with {:?}: {}",
-        outcome.status,
-        outcome.stderr
-    );
+    assert!(outcome.succeeded(), "rsync to {target} failed with {:?}: {}", outcome.status, outcome.stderr);
 }
 
 /// Asserts that the run failed on its own (was not killed at the deadline) within `bound`.
 fn assert_failed_within(outcome: &CommandOutcome, bound: Duration, description: &str) {
-    assert!(
-        !outcome.timed_out(),
-        "rsync {description} was still running after {RUN_DEADLINE:?}"
-    );
-    assert!(
-        !outcome.succeeded(),
-        "rsync {description} succeeded: {}",
-        outcome.stderr
-    );
-    assert!(
-        outcome.elapsed < bound,
-        "rsync {description} took {:?}: {}",
-        outcome.elapsed,
-        outcome.stderr
-    );
+    assert!(!outcome.timed_out(), "rsync {description} was still running after {RUN_DEADLINE:?}");
+    assert!(!outcome.succeeded(), "rsync {description} succeeded: {}", outcome.stderr);
+    assert!(outcome.elapsed < bound, "rsync {description} took {:?}: {}", outcome.elapsed, outcome.stderr);
     eprintln!(
         "rsync {description}: exit {:?} after {:.2?}: {}",
         outcome.code(),
@@ -187,19 +157,13 @@ fn awkward_tree_reaches_every_server() {
 
     let direct_dir = ssh_target_dir(scratch.path(), "direct", &first);
     let target = first.target(&direct_dir);
-    assert_succeeded(
-        &rsync(&source, &first.rsync_options(), &[], &target),
-        &target,
-    );
+    assert_succeeded(&rsync(&source, &first.rsync_options(), &[], &target), &target);
     assert_trees_equal(&source.root, &direct_dir);
 
     for (alias, server) in [("h1", &first), ("h2", &second)] {
         let dir = ssh_target_dir(scratch.path(), &format!("fleet-{alias}"), server);
         let target = fleet.target(alias, &dir);
-        assert_succeeded(
-            &rsync(&source, &fleet.rsync_options(), &[], &target),
-            &target,
-        );
+        assert_succeeded(&rsync(&source, &fleet.rsync_options(), &[], &target), &target);
         assert_trees_equal(&source.root, &dir);
     }
 
@@ -228,24 +192,14 @@ fn stopped_ssh_server_refuses_then_restarts() {
     assert_all_dead(&listener_pids);
     let refused = rsync(&source, &server.rsync_options(), &[], &target);
     assert_failed_within(&refused, REFUSED_BOUND, "to a stopped sshd");
-    assert!(
-        matches!(refused.code(), Some(255) | Some(12)),
-        "unexpected exit: {refused:?}"
-    );
-    assert!(
-        refused.stderr.contains("Connection refused"),
-        "unexpected stderr: {}",
-        refused.stderr
-    );
+    assert!(matches!(refused.code(), Some(255) | Some(12)), "unexpected exit: {refused:?}");
+    assert!(refused.stderr.contains("Connection refused"), "unexpected stderr: {}", refused.stderr);
 
     watch.assert_no_leftovers(LEFTOVER_GRACE);
 
     server.start().unwrap();
     assert_eq!(server.port(), port);
-    assert_succeeded(
-        &rsync(&source, &server.rsync_options(), &[], &target),
-        &target,
-    );
+    assert_succeeded(&rsync(&source, &server.rsync_options(), &[], &target), &target);
     assert_trees_equal(&source.root, &dir);
 
     let pids = server.pids();
@@ -268,23 +222,13 @@ fn hung_ssh_server_times_out_then_recovers() {
     server.hang().unwrap();
     let hung = rsync(&source, &options, &["--timeout=3"], &target);
     assert_failed_within(&hung, FAILURE_BOUND, "to a hung sshd");
-    assert!(
-        matches!(hung.code(), Some(255) | Some(12)),
-        "unexpected exit: {hung:?}"
-    );
-    assert!(
-        hung.stderr.contains("banner exchange"),
-        "unexpected stderr: {}",
-        hung.stderr
-    );
+    assert!(matches!(hung.code(), Some(255) | Some(12)), "unexpected exit: {hung:?}");
+    assert!(hung.stderr.contains("banner exchange"), "unexpected stderr: {}", hung.stderr);
 
     watch.assert_no_leftovers(LEFTOVER_GRACE);
 
     server.unhang().unwrap();
-    assert_succeeded(
-        &rsync(&source, &options, &["--timeout=3"], &target),
-        &target,
-    );
+    assert_succeeded(&rsync(&source, &options, &["--timeout=3"], &target), &target);
     assert_trees_equal(&source.root, &dir);
 
     let pids = server.pids();
@@ -314,11 +258,7 @@ fn large_source() -> Source {
 
     let list = dir.path().join("files.list");
     write_file_list(&[PathBuf::from("large.bin")], &list);
-    Source {
-        _dir: dir,
-        root,
-        list,
-    }
+    Source { _dir: dir, root, list }
 }
 
 /// Starts a slow transfer in a thread and returns once `server` runs an `rsync` session for
@@ -330,25 +270,13 @@ fn start_slow_transfer(
     server: &SshServer,
 ) -> thread::JoinHandle<(CommandOutcome, Instant)> {
     let transfer = thread::spawn(move || {
-        let outcome = rsync(
-            &source,
-            &options,
-            &["--timeout=3", "--bwlimit=500"],
-            &target,
-        );
+        let outcome = rsync(&source, &options, &["--timeout=3", "--bwlimit=500"], &target);
         (outcome, Instant::now())
     });
 
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !server
-        .session_processes()
-        .iter()
-        .any(|process| process.name == "rsync")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no rsync session appeared on the server"
-        );
+    while !server.session_processes().iter().any(|process| process.name == "rsync") {
+        assert!(Instant::now() < deadline, "no rsync session appeared on the server");
         thread::sleep(Duration::from_millis(20));
     }
 
@@ -372,19 +300,9 @@ fn ssh_server_hanging_mid_transfer_times_out() {
     let (outcome, ended_at) = transfer.join().unwrap();
 
     let after_hang = ended_at - hung_at;
-    assert!(
-        !outcome.timed_out(),
-        "rsync was still running after {RUN_DEADLINE:?}"
-    );
-    assert_eq!(
-        outcome.code(),
-        Some(RSYNC_TIMEOUT_EXIT),
-        "unexpected exit: {outcome:?}"
-    );
-    assert!(
-        after_hang < FAILURE_BOUND,
-        "rsync took {after_hang:?} after the hang"
-    );
+    assert!(!outcome.timed_out(), "rsync was still running after {RUN_DEADLINE:?}");
+    assert_eq!(outcome.code(), Some(RSYNC_TIMEOUT_EXIT), "unexpected exit: {outcome:?}");
+    assert!(after_hang < FAILURE_BOUND, "rsync took {after_hang:?} after the hang");
     eprintln!(
         "rsync to sshd hung mid-transfer: exit {:?} {after_hang:.2?} after the hang: {}",
         outcome.code(),
@@ -409,28 +327,15 @@ fn killed_ssh_sessions_fail_transfer_fast() {
     let options = with_connect_timeout(&server.ssh_command());
 
     let transfer = start_slow_transfer(large_source(), options, server.target(&dir), &server);
-    let session_pids: Vec<i32> = server
-        .session_processes()
-        .iter()
-        .map(|process| process.pid)
-        .collect();
+    let session_pids: Vec<i32> = server.session_processes().iter().map(|process| process.pid).collect();
     let killed_at = Instant::now();
     server.kill_sessions().unwrap();
     let (outcome, ended_at) = transfer.join().unwrap();
 
     let after_kill = ended_at - killed_at;
-    assert!(
-        !outcome.timed_out(),
-        "rsync was still running after {RUN_DEADLINE:?}"
-    );
-    assert!(
-        matches!(outcome.code(), Some(255) | Some(12)),
-        "unexpected exit: {outcome:?}"
-    );
-    assert!(
-        after_kill < REFUSED_BOUND,
-        "rsync took {after_kill:?} after the sessions were killed"
-    );
+    assert!(!outcome.timed_out(), "rsync was still running after {RUN_DEADLINE:?}");
+    assert!(matches!(outcome.code(), Some(255) | Some(12)), "unexpected exit: {outcome:?}");
+    assert!(after_kill < REFUSED_BOUND, "rsync took {after_kill:?} after the sessions were killed");
     eprintln!(
         "rsync whose sshd session was killed: exit {:?} {after_kill:.2?} after the kill: {}",
         outcome.code(),
@@ -460,11 +365,7 @@ fn rsync_daemon_stops_hangs_and_recovers() {
     daemon.stop().unwrap();
     let refused = rsync(&source, "", &timeouts, &target);
     assert_failed_within(&refused, REFUSED_BOUND, "to a stopped daemon");
-    assert!(
-        refused.stderr.contains("Connection refused"),
-        "unexpected stderr: {}",
-        refused.stderr
-    );
+    assert!(refused.stderr.contains("Connection refused"), "unexpected stderr: {}", refused.stderr);
 
     daemon.start().unwrap();
     assert_eq!(daemon.target(), target);
@@ -474,11 +375,7 @@ fn rsync_daemon_stops_hangs_and_recovers() {
     daemon.hang().unwrap();
     let hung = rsync(&source, "", &timeouts, &target);
     assert_failed_within(&hung, FAILURE_BOUND, "to a hung daemon");
-    assert_eq!(
-        hung.code(),
-        Some(RSYNC_TIMEOUT_EXIT),
-        "unexpected exit: {hung:?}"
-    );
+    assert_eq!(hung.code(), Some(RSYNC_TIMEOUT_EXIT), "unexpected exit: {hung:?}");
 
     watch.assert_no_leftovers(LEFTOVER_GRACE);
 
@@ -505,23 +402,10 @@ fn rsync_daemon_rejects_remote_shell_option() {
     let server = SshServer::new().unwrap();
     let daemon = RsyncDaemon::new(&scratch.path().join("daemon")).unwrap();
 
-    let rejected = rsync(
-        &source,
-        &server.rsync_options(),
-        &["--timeout=3"],
-        &daemon.target(),
-    );
+    let rejected = rsync(&source, &server.rsync_options(), &["--timeout=3"], &daemon.target());
     assert_failed_within(&rejected, FAILURE_BOUND, "to a daemon with -e ssh");
-    assert_eq!(
-        rejected.code(),
-        Some(RSYNC_START_PROTOCOL_EXIT),
-        "unexpected exit: {rejected:?}"
-    );
-    assert!(
-        rejected.stderr.contains("did not see server greeting"),
-        "unexpected stderr: {}",
-        rejected.stderr
-    );
+    assert_eq!(rejected.code(), Some(RSYNC_START_PROTOCOL_EXIT), "unexpected exit: {rejected:?}");
+    assert!(rejected.stderr.contains("did not see server greeting"), "unexpected stderr: {}", rejected.stderr);
     let listed = fs::read_dir(daemon.module_dir()).unwrap().count();
     assert_eq!(listed, 0, "the daemon module received files");
 
@@ -562,11 +446,7 @@ fn namespace_host_link_down_and_packet_loss() {
     host.start_dropping_packets().unwrap();
     let dropped = rsync(&source, &options, &timeout, &target);
     assert_failed_within(&dropped, FAILURE_BOUND, "to a host that drops packets");
-    assert!(
-        dropped.stderr.contains("timed out"),
-        "unexpected stderr: {}",
-        dropped.stderr
-    );
+    assert!(dropped.stderr.contains("timed out"), "unexpected stderr: {}", dropped.stderr);
     host.stop_dropping_packets().unwrap();
     assert_succeeded(&rsync(&source, &options, &timeout, &target), &target);
 
@@ -575,10 +455,7 @@ fn namespace_host_link_down_and_packet_loss() {
     drop(host);
     assert_all_dead(&pids);
     let namespaces = Command::new("ip").args(["netns", "list"]).output().unwrap();
-    assert!(
-        !String::from_utf8_lossy(&namespaces.stdout).contains(&namespace),
-        "namespace {namespace} is left"
-    );
+    assert!(!String::from_utf8_lossy(&namespaces.stdout).contains(&namespace), "namespace {namespace} is left");
     watch.assert_no_leftovers(LEFTOVER_GRACE);
 }
 
@@ -600,26 +477,15 @@ fn namespace_host_dropping_packets_mid_transfer_times_out() {
     let dir = ssh_target_dir(scratch.path(), "target", host.ssh());
     let options = with_connect_timeout(&host.ssh().ssh_command());
 
-    let transfer =
-        start_slow_transfer(large_source(), options, host.ssh().target(&dir), host.ssh());
+    let transfer = start_slow_transfer(large_source(), options, host.ssh().target(&dir), host.ssh());
     let dropped_at = Instant::now();
     host.start_dropping_packets().unwrap();
     let (outcome, ended_at) = transfer.join().unwrap();
 
     let after_drop = ended_at - dropped_at;
-    assert!(
-        !outcome.timed_out(),
-        "rsync was still running after {RUN_DEADLINE:?}"
-    );
-    assert_eq!(
-        outcome.code(),
-        Some(RSYNC_TIMEOUT_EXIT),
-        "unexpected exit: {outcome:?}"
-    );
-    assert!(
-        after_drop < FAILURE_BOUND,
-        "rsync took {after_drop:?} after packets were dropped"
-    );
+    assert!(!outcome.timed_out(), "rsync was still running after {RUN_DEADLINE:?}");
+    assert_eq!(outcome.code(), Some(RSYNC_TIMEOUT_EXIT), "unexpected exit: {outcome:?}");
+    assert!(after_drop < FAILURE_BOUND, "rsync took {after_drop:?} after packets were dropped");
     eprintln!(
         "rsync to a host dropping packets mid-transfer: exit {:?} {after_drop:.2?} after the drop: {}",
         outcome.code(),
@@ -644,11 +510,7 @@ fn tree_comparison_lists_each_difference() {
         fs::write(root.join("same.txt"), "same").unwrap();
     }
     fs::write(expected.join("new\nline"), "only in expected").unwrap();
-    fs::write(
-        actual.join(OsStr::from_bytes(b"extra-\xff")),
-        "only in actual",
-    )
-    .unwrap();
+    fs::write(actual.join(OsStr::from_bytes(b"extra-\xff")), "only in actual").unwrap();
     fs::write(expected.join("changed.txt"), "abcdef").unwrap();
     fs::write(actual.join("changed.txt"), "abcXef!").unwrap();
     fs::create_dir(expected.join("was dir")).unwrap();
@@ -664,32 +526,16 @@ fn tree_comparison_lists_each_difference() {
                 actual_len: 7,
                 first_difference: 3,
             },
-            TreeDifference::Extra {
-                path: PathBuf::from(OsStr::from_bytes(b"extra-\xff")),
-                kind: "file"
-            },
-            TreeDifference::Missing {
-                path: PathBuf::from("new\nline"),
-                kind: "file"
-            },
-            TreeDifference::KindDiffers {
-                path: PathBuf::from("was dir"),
-                expected: "directory",
-                actual: "file"
-            },
+            TreeDifference::Extra { path: PathBuf::from(OsStr::from_bytes(b"extra-\xff")), kind: "file" },
+            TreeDifference::Missing { path: PathBuf::from("new\nline"), kind: "file" },
+            TreeDifference::KindDiffers { path: PathBuf::from("was dir"), expected: "directory", actual: "file" },
         ]
     );
 
     let panic = std::panic::catch_unwind(|| assert_trees_equal(&expected, &actual)).unwrap_err();
     let message = panic.downcast_ref::<String>().unwrap();
-    assert!(
-        message.contains(r#"missing file "new\nline""#),
-        "message: {message}"
-    );
-    assert!(
-        message.contains(r#"extra file "extra-\xFF""#),
-        "message: {message}"
-    );
+    assert!(message.contains(r#"missing file "new\nline""#), "message: {message}");
+    assert!(message.contains(r#"extra file "extra-\xFF""#), "message: {message}");
     assert_trees_equal(&expected.join("both"), &actual.join("both"));
 }
 
@@ -701,11 +547,7 @@ fn orphaned_rsync_is_reported() {
     let watch = ProcessWatch::start();
     let scratch = scratch_dir().unwrap();
     let config = scratch.path().join("rsyncd.conf");
-    fs::write(
-        &config,
-        format!("[site]\n    path = {}\n", scratch.path().display()),
-    )
-    .unwrap();
+    fs::write(&config, format!("[site]\n    path = {}\n", scratch.path().display())).unwrap();
 
     let script = format!(
         "rsync --daemon --no-detach --config={} --address=127.0.0.1 --port={} </dev/null >/dev/null 2>&1 & echo $!",
@@ -713,21 +555,11 @@ fn orphaned_rsync_is_reported() {
         free_port().unwrap()
     );
     let output = Command::new("sh").args(["-c", &script]).output().unwrap();
-    let orphan: i32 = String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .unwrap();
+    let orphan: i32 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !watch
-        .leftovers()
-        .iter()
-        .any(|process| process.pid == orphan)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "orphaned rsync {orphan} was not reported"
-        );
+    while !watch.leftovers().iter().any(|process| process.pid == orphan) {
+        assert!(Instant::now() < deadline, "orphaned rsync {orphan} was not reported");
         thread::sleep(Duration::from_millis(20));
     }
 

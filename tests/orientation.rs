@@ -5,9 +5,7 @@ mod common;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{ImageEncoder, Rgb, RgbImage, RgbaImage};
-use pressrun::asset::image::{
-    FileKind, ImageFormat, Limits, ThumbnailRequest, inspect, make_thumbnail,
-};
+use pressrun::asset::image::{FileKind, ImageFormat, Limits, ThumbnailRequest, inspect, make_thumbnail};
 
 use common::{decode_rgba, exif_orientation_tiff, png_chunk};
 
@@ -66,15 +64,10 @@ fn jpeg_with_orientation(orientation: u8) -> Vec<u8> {
 fn png_with_orientation(orientation: u8) -> Vec<u8> {
     let image = quadrants();
     let mut png = Vec::new();
-    PngEncoder::new(&mut png)
-        .write_image(image.as_raw(), 64, 32, image::ExtendedColorType::Rgb8)
-        .unwrap();
+    PngEncoder::new(&mut png).write_image(image.as_raw(), 64, 32, image::ExtendedColorType::Rgb8).unwrap();
 
     // Signature (8 bytes) and IHDR chunk (25 bytes).
-    png.splice(
-        33..33,
-        png_chunk(b"eXIf", &exif_orientation_tiff(orientation)),
-    );
+    png.splice(33..33, png_chunk(b"eXIf", &exif_orientation_tiff(orientation)));
     png
 }
 
@@ -96,10 +89,7 @@ fn quadrant_centres(image: &RgbaImage) -> [[u8; 3]; 4] {
 
 fn assert_close(actual: [u8; 3], expected: [u8; 3], context: &str) {
     for (a, e) in actual.iter().zip(expected) {
-        assert!(
-            a.abs_diff(e) < 40,
-            "{context}: got {actual:?}, expected {expected:?}"
-        );
+        assert!(a.abs_diff(e) < 40, "{context}: got {actual:?}, expected {expected:?}");
     }
 }
 
@@ -112,27 +102,13 @@ fn check_all_orientations(make_file: fn(u8) -> Vec<u8>, source: &str) {
         let Ok(FileKind::Image(info)) = inspect(&bytes, &Limits::default()) else {
             panic!("{context}: not inspected as an image");
         };
-        assert_eq!(
-            info.orientation, orientation,
-            "{context}: inspected orientation"
-        );
-        assert_eq!(
-            (info.width, info.height),
-            expected_size,
-            "{context}: inspected size"
-        );
+        assert_eq!(info.orientation, orientation, "{context}: inspected orientation");
+        assert_eq!((info.width, info.height), expected_size, "{context}: inspected size");
 
         // PNG output avoids a second round of JPEG artefacts.
-        let request = ThumbnailRequest {
-            format: Some(ImageFormat::Png),
-            ..Default::default()
-        };
+        let request = ThumbnailRequest { format: Some(ImageFormat::Png), ..Default::default() };
         let thumbnail = make_thumbnail(&bytes, request, &Limits::default()).unwrap();
-        assert_eq!(
-            (thumbnail.width, thumbnail.height),
-            expected_size,
-            "{context}: thumbnail size"
-        );
+        assert_eq!((thumbnail.width, thumbnail.height), expected_size, "{context}: thumbnail size");
 
         let centres = quadrant_centres(&decode_rgba(&thumbnail.bytes));
         for (index, (actual, expected)) in centres.into_iter().zip(expected_quadrants).enumerate() {
@@ -154,10 +130,7 @@ fn png_all_eight_orientations() {
 #[test]
 fn scaled_thumbnail_oriented() {
     let bytes = jpeg_with_orientation(6);
-    let request = ThumbnailRequest {
-        height: Some(32),
-        ..Default::default()
-    };
+    let request = ThumbnailRequest { height: Some(32), ..Default::default() };
 
     let thumbnail = make_thumbnail(&bytes, request, &Limits::default()).unwrap();
 

@@ -2,9 +2,7 @@
 
 mod common;
 
-use pressrun::asset::image::{
-    FileKind, ImageError, ImageFormat, Limits, ThumbnailRequest, inspect, make_thumbnail,
-};
+use pressrun::asset::image::{FileKind, ImageError, ImageFormat, Limits, ThumbnailRequest, inspect, make_thumbnail};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -16,11 +14,7 @@ const CORRUPTION_MAX_SIZE: usize = 64 * 1024;
 
 /// Returns a small box, so that resizing and encoding take little time.
 fn small_request() -> ThumbnailRequest {
-    ThumbnailRequest {
-        width: Some(32),
-        height: Some(32),
-        format: None,
-    }
+    ThumbnailRequest { width: Some(32), height: Some(32), format: None }
 }
 
 /// Calls both entry points. A panic fails the test; any `Result` is accepted.
@@ -100,20 +94,11 @@ fn random_bodies_never_panic() {
 fn zero_box_side_rejected() {
     let png = common::png_chunk(b"IEND", &[]);
     for request in [
-        ThumbnailRequest {
-            width: Some(0),
-            ..Default::default()
-        },
-        ThumbnailRequest {
-            height: Some(0),
-            ..Default::default()
-        },
+        ThumbnailRequest { width: Some(0), ..Default::default() },
+        ThumbnailRequest { height: Some(0), ..Default::default() },
     ] {
         let result = make_thumbnail(&png, request, &Limits::default());
-        assert!(
-            matches!(result, Err(ImageError::InvalidRequest(_))),
-            "{request:?} gave {result:?}"
-        );
+        assert!(matches!(result, Err(ImageError::InvalidRequest(_))), "{request:?} gave {result:?}");
     }
 }
 
@@ -121,18 +106,12 @@ fn zero_box_side_rejected() {
 fn non_images_unsupported_with_mime() {
     let cases: [(&[u8], &str); 3] = [
         (b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n", "application/pdf"),
-        (
-            b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
-            "image/svg+xml",
-        ),
+        (b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>", "image/svg+xml"),
         (b"plain text", "application/octet-stream"),
     ];
 
     for (bytes, mime) in cases {
-        assert_eq!(
-            inspect(bytes, &Limits::default()).unwrap(),
-            FileKind::Other { mime }
-        );
+        assert_eq!(inspect(bytes, &Limits::default()).unwrap(), FileKind::Other { mime });
 
         let result = make_thumbnail(bytes, ThumbnailRequest::default(), &Limits::default());
         let Err(ImageError::UnsupportedFormat { mime: reported }) = result else {
@@ -149,25 +128,13 @@ fn damaged_signature_is_corrupt() {
 
     let inspected = inspect(bytes, &Limits::default());
     assert!(
-        matches!(
-            inspected,
-            Err(ImageError::Corrupt {
-                format: ImageFormat::Gif,
-                ..
-            })
-        ),
+        matches!(inspected, Err(ImageError::Corrupt { format: ImageFormat::Gif, .. })),
         "inspect gave {inspected:?}"
     );
 
     let thumbnail = make_thumbnail(bytes, ThumbnailRequest::default(), &Limits::default());
     assert!(
-        matches!(
-            thumbnail,
-            Err(ImageError::Corrupt {
-                format: ImageFormat::Gif,
-                ..
-            })
-        ),
+        matches!(thumbnail, Err(ImageError::Corrupt { format: ImageFormat::Gif, .. })),
         "make_thumbnail gave {thumbnail:?}"
     );
 }
@@ -176,19 +143,11 @@ fn damaged_signature_is_corrupt() {
 fn pixel_limit_names_stored_size() {
     let Some(dir) = fixtures_dir() else { return };
     let bytes = read_fixture(dir, "exif-orientation-examples__Landscape_1.jpg");
-    let limits = Limits {
-        max_pixels: 1_000_000,
-        ..Limits::default()
-    };
+    let limits = Limits { max_pixels: 1_000_000, ..Limits::default() };
 
     let result = make_thumbnail(&bytes, ThumbnailRequest::default(), &limits);
 
-    let Err(ImageError::TooManyPixels {
-        width,
-        height,
-        limit,
-    }) = result
-    else {
+    let Err(ImageError::TooManyPixels { width, height, limit }) = result else {
         panic!("expected TooManyPixels, got {result:?}");
     };
     assert_eq!((width, height, limit), (1800, 1200, 1_000_000));
@@ -199,34 +158,17 @@ fn output_format_overrides_source() {
     let Some(dir) = fixtures_dir() else { return };
     let bytes = read_fixture(dir, "pillow__transparent.png");
 
-    for format in [
-        ImageFormat::Jpeg,
-        ImageFormat::Png,
-        ImageFormat::Gif,
-        ImageFormat::WebP,
-    ] {
-        let request = ThumbnailRequest {
-            width: Some(120),
-            height: None,
-            format: Some(format),
-        };
+    for format in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Gif, ImageFormat::WebP] {
+        let request = ThumbnailRequest { width: Some(120), height: None, format: Some(format) };
         let thumbnail = make_thumbnail(&bytes, request, &Limits::default()).unwrap();
 
         assert_eq!(thumbnail.format, format);
         assert_eq!(thumbnail.mime, format.mime());
-        assert_eq!(
-            ImageFormat::from_content(&thumbnail.bytes),
-            Some(format),
-            "{format}: encoded format"
-        );
+        assert_eq!(ImageFormat::from_content(&thumbnail.bytes), Some(format), "{format}: encoded format");
 
         let decoded = decode_rgba(&thumbnail.bytes);
         assert_eq!(decoded.dimensions(), (120, 90), "{format}: size");
-        assert_eq!(
-            has_transparency(&decoded),
-            format != ImageFormat::Jpeg,
-            "{format}: transparency"
-        );
+        assert_eq!(has_transparency(&decoded), format != ImageFormat::Jpeg, "{format}: transparency");
     }
 }
 
@@ -234,24 +176,13 @@ fn output_format_overrides_source() {
 fn jpeg_output_composites_on_white() {
     let Some(dir) = fixtures_dir() else { return };
     let bytes = read_fixture(dir, "pillow__transparent.png");
-    let request = ThumbnailRequest {
-        format: Some(ImageFormat::Jpeg),
-        ..Default::default()
-    };
+    let request = ThumbnailRequest { format: Some(ImageFormat::Jpeg), ..Default::default() };
 
-    let decoded = decode_rgba(
-        &make_thumbnail(&bytes, request, &Limits::default())
-            .unwrap()
-            .bytes,
-    );
+    let decoded = decode_rgba(&make_thumbnail(&bytes, request, &Limits::default()).unwrap().bytes);
 
     // The top-left corner is fully transparent in the source.
     let [red, green, blue, _] = decoded.get_pixel(0, 0).0;
-    assert!(
-        red.min(green).min(blue) > 245,
-        "corner is {:?}",
-        (red, green, blue)
-    );
+    assert!(red.min(green).min(blue) > 245, "corner is {:?}", (red, green, blue));
 }
 
 #[test]

@@ -38,15 +38,7 @@ const fn image(
     thumbnail: Option<(u32, u32)>,
     transparent: bool,
 ) -> Expected {
-    Expected {
-        file,
-        format,
-        size,
-        orientation,
-        frames,
-        thumbnail,
-        transparent,
-    }
+    Expected { file, format, size, orientation, frames, thumbnail, transparent }
 }
 
 use ImageFormat::{Gif, Jpeg, Png, WebP};
@@ -121,11 +113,7 @@ fn cases() -> &'static [Case] {
             .into_iter()
             .map(|(expected, bytes)| {
                 let thumbnail = thumbnail_of_width(&bytes, 120);
-                Case {
-                    expected,
-                    bytes,
-                    thumbnail,
-                }
+                Case { expected, bytes, thumbnail }
             })
             .collect()
     })
@@ -157,21 +145,10 @@ fn inspect_every_fixture() {
             panic!("{file}: expected an image, got {kind:?}");
         };
         assert_eq!(info.format, expected.format, "{file}: format");
-        assert_eq!(
-            (info.width, info.height),
-            expected.size,
-            "{file}: displayed size"
-        );
-        assert_eq!(
-            info.orientation, expected.orientation,
-            "{file}: orientation"
-        );
+        assert_eq!((info.width, info.height), expected.size, "{file}: displayed size");
+        assert_eq!(info.orientation, expected.orientation, "{file}: orientation");
         assert_eq!(info.frame_count, expected.frames, "{file}: frame count");
-        assert_eq!(
-            info.is_animated(),
-            expected.frames > 1,
-            "{file}: animated flag"
-        );
+        assert_eq!(info.is_animated(), expected.frames > 1, "{file}: animated flag");
     }
 }
 
@@ -180,60 +157,32 @@ fn every_table_row_has_a_file() {
     let Some(dir) = fixtures_dir() else { return };
 
     for expected in EXPECTED {
-        assert!(
-            dir.join(expected.file).is_file(),
-            "{} is missing",
-            expected.file
-        );
+        assert!(dir.join(expected.file).is_file(), "{} is missing", expected.file);
     }
 }
 
 #[test]
 fn thumbnails_have_expected_size_and_format() {
-    for Case {
-        expected,
-        thumbnail,
-        ..
-    } in cases()
-    {
+    for Case { expected, thumbnail, .. } in cases() {
         let file = expected.file;
 
-        assert_eq!(
-            Some((thumbnail.width, thumbnail.height)),
-            expected.thumbnail,
-            "{file}: size"
-        );
-        assert_eq!(
-            thumbnail.format, expected.format,
-            "{file}: source format kept"
-        );
+        assert_eq!(Some((thumbnail.width, thumbnail.height)), expected.thumbnail, "{file}: size");
+        assert_eq!(thumbnail.format, expected.format, "{file}: source format kept");
         assert_eq!(thumbnail.mime, expected.format.mime(), "{file}: MIME type");
 
         let Ok(FileKind::Image(info)) = inspect(&thumbnail.bytes, &Limits::default()) else {
             panic!("{file}: thumbnail is not a readable image");
         };
         assert_eq!(info.format, expected.format, "{file}: encoded format");
-        assert_eq!(
-            (info.width, info.height),
-            expected.thumbnail.unwrap(),
-            "{file}: encoded size"
-        );
-        assert_eq!(
-            info.orientation, 1,
-            "{file}: thumbnail carries no orientation"
-        );
+        assert_eq!((info.width, info.height), expected.thumbnail.unwrap(), "{file}: encoded size");
+        assert_eq!(info.orientation, 1, "{file}: thumbnail carries no orientation");
         assert_eq!(info.frame_count, 1, "{file}: thumbnail has one frame");
     }
 }
 
 #[test]
 fn transparency_kept_where_present() {
-    for Case {
-        expected,
-        thumbnail,
-        ..
-    } in cases()
-    {
+    for Case { expected, thumbnail, .. } in cases() {
         let decoded = decode_rgba(&thumbnail.bytes);
 
         assert_eq!(
@@ -247,19 +196,10 @@ fn transparency_kept_where_present() {
 
 #[test]
 fn thumbnails_are_deterministic() {
-    for Case {
-        expected,
-        bytes,
-        thumbnail,
-    } in cases()
-    {
+    for Case { expected, bytes, thumbnail } in cases() {
         let second = thumbnail_of_width(bytes, 120);
 
-        assert!(
-            thumbnail.bytes == second.bytes,
-            "{}: bytes differ between runs",
-            expected.file
-        );
+        assert!(thumbnail.bytes == second.bytes, "{}: bytes differ between runs", expected.file);
     }
 }
 
@@ -274,25 +214,16 @@ fn landscape_orientations_match_reference() {
         return;
     };
 
-    for file in [
-        "exif-orientation-examples__Landscape_6.jpg",
-        "exif-orientation-examples__Landscape_8.jpg",
-    ] {
+    for file in ["exif-orientation-examples__Landscape_6.jpg", "exif-orientation-examples__Landscape_8.jpg"] {
         let thumbnail = cached_thumbnail(file).unwrap();
         let difference = mean_difference(&thumbnail, &reference);
 
-        assert!(
-            difference < SAME_PICTURE_TOLERANCE,
-            "{file}: mean difference {difference:.2}"
-        );
+        assert!(difference < SAME_PICTURE_TOLERANCE, "{file}: mean difference {difference:.2}");
     }
 
     let upside_down = imageops::rotate180(&reference);
     let difference = mean_difference(&upside_down, &reference);
-    assert!(
-        difference > 3.0 * SAME_PICTURE_TOLERANCE,
-        "rotated reference differs by only {difference:.2}"
-    );
+    assert!(difference > 3.0 * SAME_PICTURE_TOLERANCE, "rotated reference differs by only {difference:.2}");
 }
 
 /// Maximum mean difference between the hopper orientation fixtures and the upright
@@ -307,25 +238,14 @@ fn hopper_orientations_match_reference() {
     // The same portrait stored upright, as a 128x128 JPEG with other quantisation tables.
     let reference = cached_thumbnail("pillow__hopper_16bit_qtables.jpg").unwrap();
 
-    for file in [
-        "pillow__hopper_orientation_6.jpg",
-        "pillow__hopper_orientation_8.jpg",
-    ] {
+    for file in ["pillow__hopper_orientation_6.jpg", "pillow__hopper_orientation_8.jpg"] {
         let bytes = read_fixture(dir, file);
         let thumbnail = cached_thumbnail(file).unwrap();
         let difference = mean_difference(&thumbnail, &reference);
-        assert!(
-            difference < HOPPER_TOLERANCE,
-            "{file}: mean difference {difference:.2}"
-        );
+        assert!(difference < HOPPER_TOLERANCE, "{file}: mean difference {difference:.2}");
 
         // Ignoring the orientation must be detectably wrong.
-        let stored = imageops::resize(
-            &decode_rgba(&bytes),
-            120,
-            120,
-            imageops::FilterType::Lanczos3,
-        );
+        let stored = imageops::resize(&decode_rgba(&bytes), 120, 120, imageops::FilterType::Lanczos3);
         let stored_difference = mean_difference(&stored, &reference);
         assert!(
             stored_difference > 2.0 * difference,
@@ -342,22 +262,11 @@ fn portrait_6_taller_than_wide() {
 
     assert!(height > width, "{width}x{height}");
 
-    let request = ThumbnailRequest {
-        width: Some(120),
-        height: Some(120),
-        format: None,
-    };
-    let boxed = make_thumbnail(
-        &read_fixture(dir, "exif-orientation-examples__Portrait_6.jpg"),
-        request,
-        &Limits::default(),
-    )
-    .unwrap();
-    assert_eq!(
-        (boxed.width, boxed.height),
-        (80, 120),
-        "box bounds the displayed size"
-    );
+    let request = ThumbnailRequest { width: Some(120), height: Some(120), format: None };
+    let boxed =
+        make_thumbnail(&read_fixture(dir, "exif-orientation-examples__Portrait_6.jpg"), request, &Limits::default())
+            .unwrap();
+    assert_eq!((boxed.width, boxed.height), (80, 120), "box bounds the displayed size");
 }
 
 /// Compares a thumbnail with the stored pixels transformed by hand as the EXIF
@@ -371,17 +280,11 @@ fn assert_orientation_applied(file: &str, transform: fn(&RgbaImage) -> RgbaImage
     let stored = decode_rgba(&bytes);
     let transformed = transform(&stored);
     let difference = mean_difference(&decoded, &transformed);
-    assert!(
-        difference < SAME_PICTURE_TOLERANCE,
-        "{file}: mean difference {difference:.2}"
-    );
+    assert!(difference < SAME_PICTURE_TOLERANCE, "{file}: mean difference {difference:.2}");
 
     if stored.dimensions() == decoded.dimensions() {
         let untransformed = mean_difference(&decoded, &stored);
-        assert!(
-            untransformed > 2.0 * difference,
-            "{file}: untransformed differs by only {untransformed:.2}"
-        );
+        assert!(untransformed > 2.0 * difference, "{file}: untransformed differs by only {untransformed:.2}");
     }
 }
 
@@ -392,18 +295,12 @@ fn portrait_2_mirrored() {
 
 #[test]
 fn landscape_6_rotated_clockwise() {
-    assert_orientation_applied(
-        "exif-orientation-examples__Landscape_6.jpg",
-        imageops::rotate90,
-    );
+    assert_orientation_applied("exif-orientation-examples__Landscape_6.jpg", imageops::rotate90);
 }
 
 #[test]
 fn landscape_8_rotated_anticlockwise() {
-    assert_orientation_applied(
-        "exif-orientation-examples__Landscape_8.jpg",
-        imageops::rotate270,
-    );
+    assert_orientation_applied("exif-orientation-examples__Landscape_8.jpg", imageops::rotate270);
 }
 
 #[test]
@@ -422,22 +319,14 @@ fn cmyk_colours_not_inverted() {
     assert!(blue < 70, "top-left blue channel {blue}");
 
     let [red, green, blue, _] = decoded.get_pixel(width - 1, height - 1).0;
-    assert!(
-        red.max(green).max(blue) < 40,
-        "bottom-right {:?}",
-        (red, green, blue)
-    );
+    assert!(red.max(green).max(blue) < 40, "bottom-right {:?}", (red, green, blue));
 }
 
 /// Decodes every frame of an animation with the `image` crate.
 fn all_frames(bytes: &[u8], format: ImageFormat) -> Vec<RgbaImage> {
     match format {
-        Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
-            .unwrap()
-            .into_frames(),
-        WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
-            .unwrap()
-            .into_frames(),
+        Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes)).unwrap().into_frames(),
+        WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes)).unwrap().into_frames(),
         _ => panic!("{format} has no animation decoder here"),
     }
     .map(|frame| frame.expect("frame decodes").into_buffer())
@@ -449,39 +338,24 @@ fn all_frames(bytes: &[u8], format: ImageFormat) -> Vec<RgbaImage> {
 /// little, so for them the second check has a small margin.
 #[test]
 fn animations_give_first_frame() {
-    for Case {
-        expected,
-        bytes,
-        thumbnail,
-    } in cases()
-    {
+    for Case { expected, bytes, thumbnail } in cases() {
         if expected.frames < 2 {
             continue;
         }
         let file = expected.file;
         let thumbnail = decode_rgba(&thumbnail.bytes);
         let (width, height) = thumbnail.dimensions();
-        let scale = |frame: &RgbaImage| {
-            imageops::resize(frame, width, height, imageops::FilterType::Lanczos3)
-        };
+        let scale = |frame: &RgbaImage| imageops::resize(frame, width, height, imageops::FilterType::Lanczos3);
 
-        let frames: Vec<RgbaImage> = all_frames(bytes, expected.format)
-            .iter()
-            .map(scale)
-            .collect();
+        let frames: Vec<RgbaImage> = all_frames(bytes, expected.format).iter().map(scale).collect();
         let farthest_frame = frames
             .iter()
-            .max_by(|a, b| {
-                mean_difference(a, &frames[0]).total_cmp(&mean_difference(b, &frames[0]))
-            })
+            .max_by(|a, b| mean_difference(a, &frames[0]).total_cmp(&mean_difference(b, &frames[0])))
             .unwrap();
         let to_first = mean_difference(&thumbnail, &frames[0]);
         let to_farthest = mean_difference(&thumbnail, farthest_frame);
 
-        assert!(
-            to_first < SAME_PICTURE_TOLERANCE,
-            "{file}: differs from the first frame by {to_first:.2}"
-        );
+        assert!(to_first < SAME_PICTURE_TOLERANCE, "{file}: differs from the first frame by {to_first:.2}");
         assert!(
             to_first < to_farthest,
             "{file}: closer to a later frame ({to_farthest:.2}) than to the first ({to_first:.2})"
@@ -507,11 +381,7 @@ fn truncated_jpeg_fails_cleanly() {
 fn never_upscales() {
     let Some(dir) = fixtures_dir() else { return };
     let bytes = read_fixture(dir, "image-rs__cat.jpg");
-    let request = ThumbnailRequest {
-        width: Some(5000),
-        height: Some(5000),
-        format: None,
-    };
+    let request = ThumbnailRequest { width: Some(5000), height: Some(5000), format: None };
 
     let thumbnail = make_thumbnail(&bytes, request, &Limits::default()).unwrap();
 

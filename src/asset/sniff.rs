@@ -59,10 +59,7 @@ fn is_svg_start_tag(text: &[u8]) -> bool {
     let Some(after_name) = text.strip_prefix(b"<svg") else {
         return false;
     };
-    matches!(
-        after_name.first(),
-        Some(b'>' | b'/') | Some(b' ' | b'\t' | b'\r' | b'\n')
-    )
+    matches!(after_name.first(), Some(b'>' | b'/') | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// Returns the text after the first occurrence of `end`.
@@ -96,10 +93,7 @@ mod tests {
     fn other_files_through_infer() {
         assert_eq!(sniff_mime(b"%PDF-1.7\n%rest"), "application/pdf");
         assert_eq!(sniff_mime(b"PK\x03\x04\x14\0\0\0\x08\0"), "application/zip");
-        assert_eq!(
-            sniff_mime(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom"),
-            "video/mp4"
-        );
+        assert_eq!(sniff_mime(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom"), "video/mp4");
     }
 
     #[test]
@@ -110,10 +104,7 @@ mod tests {
 
     #[test]
     fn svg_plain_root() {
-        assert_eq!(
-            sniff_mime(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
-            "image/svg+xml"
-        );
+        assert_eq!(sniff_mime(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), "image/svg+xml");
         assert!(is_svg(b"\xEF\xBB\xBF\n  <svg>"));
     }
 

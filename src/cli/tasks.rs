@@ -64,16 +64,37 @@ fn print_import_report(file: &std::path::Path, report: &ImportReport) {
         );
     }
     println!("  skipped:    {}", report.skipped.len());
-    for skipped in &report.skipped {
-        println!("    line {} (record {}): {}", skipped.position.line, skipped.position.record, skipped.reason);
-    }
-    for warning in &report.warnings {
-        println!("  warning: line {} (record {}): {}", warning.position.line, warning.position.record, warning.reason);
-    }
+    print_positions("skipped", &report.skipped);
+    print_positions("warning", &report.warnings);
     for (given, stored) in &report.renamed {
         println!("  basename {given:?} is stored as {stored:?}");
     }
     println!("  queued:     {} files", report.queued);
+}
+
+/// Prints records with their positions, grouping repeats of one reason so
+/// that seventy skipped menu items take one line, not seventy.
+fn print_positions(label: &str, records: &[import::Skipped]) {
+    let mut groups: Vec<(&str, Vec<&import::Skipped>)> = Vec::new();
+    for record in records {
+        match groups.iter_mut().find(|(reason, _)| *reason == record.reason) {
+            Some((_, members)) => members.push(record),
+            None => groups.push((&record.reason, vec![record])),
+        }
+    }
+    for (reason, members) in groups {
+        let first = members[0].position;
+        if members.len() == 1 {
+            println!("    {label}: line {} (record {}): {reason}", first.line, first.record);
+        } else {
+            println!(
+                "    {label}: {} records from line {} (record {}): {reason}",
+                members.len(),
+                first.line,
+                first.record
+            );
+        }
+    }
 }
 
 #[derive(Debug, Args)]

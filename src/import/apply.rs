@@ -260,6 +260,7 @@ impl Importer<'_> {
             Some(raw) => basename::normalize(raw).map_err(|error| ImportItemError::Skip(error.to_string()))?,
             None => basename::from_title(&imported.title),
         };
+        let normalized_differs = raw.is_some_and(|raw| raw != wanted);
         if let Some(parent) = imported.parent_key.as_ref().and_then(|key| parents.get(key)) {
             wanted = format!("{parent}/{wanted}");
         }
@@ -275,7 +276,7 @@ impl Importer<'_> {
         if let Some(error) = in_use.pop() {
             return Err(ImportItemError::Skip(format!("cannot check basename {wanted:?}: {error}")));
         }
-        if unique != wanted || raw.is_some_and(|raw| raw != unique) {
+        if unique != wanted || normalized_differs {
             report.renamed.push((raw.unwrap_or(&wanted).to_string(), unique.clone()));
         }
         Ok(unique)

@@ -44,18 +44,13 @@ pub fn file_name(path: &Path) -> String {
 
 /// Makes a thumbnail that fits `width` pixels wide, in the source format.
 pub fn thumbnail_of_width(bytes: &[u8], width: u32) -> Thumbnail {
-    let request = ThumbnailRequest {
-        width: Some(width),
-        ..ThumbnailRequest::default()
-    };
+    let request = ThumbnailRequest { width: Some(width), ..ThumbnailRequest::default() };
     make_thumbnail(bytes, request, &Limits::default()).expect("thumbnail is made")
 }
 
 /// Decodes encoded bytes with the `image` crate, ignoring any EXIF orientation.
 pub fn decode_rgba(bytes: &[u8]) -> RgbaImage {
-    image::load_from_memory(bytes)
-        .expect("image decodes")
-        .to_rgba8()
+    image::load_from_memory(bytes).expect("image decodes").to_rgba8()
 }
 
 /// Composites onto white so that the colour of transparent pixels does not count.
@@ -63,8 +58,7 @@ pub fn on_white(image: &RgbaImage) -> RgbImage {
     RgbImage::from_fn(image.width(), image.height(), |x, y| {
         let pixel = image.get_pixel(x, y);
         let alpha = f64::from(pixel[3]) / 255.0;
-        let blend =
-            |channel: u8| (f64::from(channel) * alpha + 255.0 * (1.0 - alpha)).round() as u8;
+        let blend = |channel: u8| (f64::from(channel) * alpha + 255.0 * (1.0 - alpha)).round() as u8;
         Rgb([blend(pixel[0]), blend(pixel[1]), blend(pixel[2])])
     })
 }
@@ -72,18 +66,9 @@ pub fn on_white(image: &RgbaImage) -> RgbImage {
 /// Mean absolute difference per channel, from 0 to 255, of two images of equal size
 /// composited onto white.
 pub fn mean_difference(a: &RgbaImage, b: &RgbaImage) -> f64 {
-    assert_eq!(
-        a.dimensions(),
-        b.dimensions(),
-        "compared images differ in size"
-    );
+    assert_eq!(a.dimensions(), b.dimensions(), "compared images differ in size");
     let (a, b) = (on_white(a), on_white(b));
-    let total: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
-        .sum();
+    let total: u64 = a.as_raw().iter().zip(b.as_raw()).map(|(&x, &y)| u64::from(x.abs_diff(y))).sum();
     total as f64 / a.as_raw().len() as f64
 }
 

@@ -20,9 +20,7 @@ const PIPE_CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// Renders a command as a shell-quoted line for error messages.
 pub(crate) fn describe(command: &Command) -> String {
     let program = command.get_program().to_string_lossy().into_owned();
-    let arguments = command
-        .get_args()
-        .map(|argument| argument.to_string_lossy().into_owned());
+    let arguments = command.get_args().map(|argument| argument.to_string_lossy().into_owned());
     shell_words::join(std::iter::once(program).chain(arguments))
 }
 
@@ -48,9 +46,7 @@ pub(crate) fn run(command: &mut Command) -> Result<Output> {
 /// Finds `name` in the directories of PATH.
 pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = env::var_os("PATH")?;
-    env::split_paths(&path)
-        .map(|directory| directory.join(name))
-        .find(|candidate| is_executable(candidate))
+    env::split_paths(&path).map(|directory| directory.join(name)).find(|candidate| is_executable(candidate))
 }
 
 /// Finds an administration tool on PATH or, because a non-login root shell may lack them on
@@ -67,17 +63,13 @@ pub(crate) fn find_system_program(name: &str) -> Option<PathBuf> {
 /// Finds a program that the harness cannot work without, or fails with the package to install.
 pub(crate) fn require_program(name: &str, debian_package: &str) -> Result<PathBuf> {
     find_on_path(name).ok_or_else(|| {
-        failed(format!(
-            "{name} not found on PATH: install it with `apt-get install -y {debian_package}`"
-        ))
+        failed(format!("{name} not found on PATH: install it with `apt-get install -y {debian_package}`"))
     })
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .map(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
+    path.metadata().map(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 /// The result of `run_with_deadline`.
@@ -126,12 +118,8 @@ pub fn run_with_deadline(command: &mut Command, deadline: Duration) -> Result<Co
     let stdout = collect_in_background(child.stdout.take());
     let stderr = collect_in_background(child.stderr.take());
 
-    let status = wait_with_deadline(&mut child, started + deadline).map_err(|error| {
-        failed(format!(
-            "could not wait for `{}`: {error}",
-            describe(command)
-        ))
-    })?;
+    let status = wait_with_deadline(&mut child, started + deadline)
+        .map_err(|error| failed(format!("could not wait for `{}`: {error}", describe(command))))?;
     let elapsed = started.elapsed();
 
     Ok(CommandOutcome {
@@ -173,10 +161,7 @@ fn collect_in_background(pipe: Option<impl Read + Send + 'static>) -> PipeCollec
                 if count == 0 {
                     break;
                 }
-                buffer
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend_from_slice(&chunk[..count]);
+                buffer.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&chunk[..count]);
             }
         })
     });

@@ -54,16 +54,11 @@ impl RsyncDaemon {
                 format!("--port={}", address.port()).into(),
             ];
             let label = format!("rsync daemon on {address}");
-            let mut process =
-                ServerProcess::new(label, command_line, address, dir.path().join("rsyncd.log"));
+            let mut process = ServerProcess::new(label, command_line, address, dir.path().join("rsyncd.log"));
 
             match process.start() {
                 Ok(()) => {
-                    return Ok(RsyncDaemon {
-                        process,
-                        module_dir: module_dir.to_owned(),
-                        dir,
-                    });
+                    return Ok(RsyncDaemon { process, module_dir: module_dir.to_owned(), dir });
                 }
                 Err(HarnessError::AddressInUse(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
                 Err(error) => return Err(error),
@@ -139,10 +134,7 @@ impl RsyncDaemon {
 fn write_config(dir: &Path, module_dir: &Path) -> Result<PathBuf> {
     let path = dir.join("rsyncd.conf");
     if module_dir.to_str().is_none_or(|text| text.contains('\n')) {
-        return Err(failed(format!(
-            "module directory {} must be UTF-8 without line breaks",
-            module_dir.display()
-        )));
+        return Err(failed(format!("module directory {} must be UTF-8 without line breaks", module_dir.display())));
     }
 
     // Without explicit uid and gid a daemon started as root writes as "nobody". A path in

@@ -35,3 +35,5 @@ pub use procfs::{ProcessInfo, ProcessWatch, assert_all_dead, is_alive, serialize
 pub use ssh::{SshFleet, SshServer};
 pub use trees::{TreeDifference, assert_trees_equal, compare_trees};
 pub use user::{TEST_USER, TestUser, scratch_dir, test_user};
+
+pub mod site;

@@ -17,26 +17,15 @@ pub fn free_port() -> Result<u16> {
     static RETURNED: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 
     for _ in 0..100 {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|error| {
-            failed(format!(
-                "could not bind 127.0.0.1:0 to find a free port: {error}"
-            ))
-        })?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .map_err(|error| failed(format!("could not bind 127.0.0.1:0 to find a free port: {error}")))?;
         let port = listener
             .local_addr()
-            .map_err(|error| {
-                failed(format!(
-                    "could not read the port of a bound socket: {error}"
-                ))
-            })?
+            .map_err(|error| failed(format!("could not read the port of a bound socket: {error}")))?
             .port();
         drop(listener);
 
-        if RETURNED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(port)
-        {
+        if RETURNED.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
             return Ok(port);
         }
     }

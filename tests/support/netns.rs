@@ -58,10 +58,7 @@ impl NamespaceHost {
         let pid = std::process::id();
         let host_interface = format!("pr{pid}h{sequence}");
         let guest_interface = format!("pr{pid}g{sequence}");
-        assert!(
-            host_interface.len() <= MAX_INTERFACE_NAME,
-            "interface name {host_interface} is too long"
-        );
+        assert!(host_interface.len() <= MAX_INTERFACE_NAME, "interface name {host_interface} is too long");
 
         let lock = FileLock::acquire(Path::new(NAMESPACE_LOCK_PATH))?;
         let subnet = choose_subnet(&ip, pid + sequence)?;
@@ -87,33 +84,16 @@ impl NamespaceHost {
     }
 
     fn create_link(&mut self) -> Result<()> {
-        let mut link = self.ip_command(&[
-            "link",
-            "add",
-            &self.host_interface,
-            "type",
-            "veth",
-            "peer",
-            "name",
-        ]);
+        let mut link = self.ip_command(&["link", "add", &self.host_interface, "type", "veth", "peer", "name"]);
         link.args([&self.guest_interface, "netns", &self.name]);
-        run_or_unsupported(
-            &mut link,
-            &["Unknown device type", "Operation not permitted"],
-        )?;
+        run_or_unsupported(&mut link, &["Unknown device type", "Operation not permitted"])?;
         self.link_created = true;
 
         let host_cidr = format!("{}/24", self.host_address);
         let guest_cidr = format!("{}/24", self.guest_address);
         run(&mut self.ip_command(&["addr", "add", &host_cidr, "dev", &self.host_interface]))?;
         run(&mut self.ip_command(&["link", "set", &self.host_interface, "up"]))?;
-        run(&mut self.namespace_ip_command(&[
-            "addr",
-            "add",
-            &guest_cidr,
-            "dev",
-            &self.guest_interface,
-        ]))?;
+        run(&mut self.namespace_ip_command(&["addr", "add", &guest_cidr, "dev", &self.guest_interface]))?;
         run(&mut self.namespace_ip_command(&["link", "set", &self.guest_interface, "up"]))?;
         run(&mut self.namespace_ip_command(&["link", "set", "lo", "up"]))?;
         Ok(())
@@ -133,16 +113,12 @@ impl NamespaceHost {
 
     /// Returns the sshd inside the namespace. Its targets name `address()`.
     pub fn ssh(&self) -> &SshServer {
-        self.sshd
-            .as_ref()
-            .expect("a started namespace host has sshd")
+        self.sshd.as_ref().expect("a started namespace host has sshd")
     }
 
     /// Returns the sshd inside the namespace for `stop`, `hang` and the other state changes.
     pub fn ssh_mut(&mut self) -> &mut SshServer {
-        self.sshd
-            .as_mut()
-            .expect("a started namespace host has sshd")
+        self.sshd.as_mut().expect("a started namespace host has sshd")
     }
 
     /// Returns the namespace's address, which its sshd listens on.
@@ -173,8 +149,7 @@ impl NamespaceHost {
         let guest = self.guest_address.to_string();
         let route = run(&mut self.ip_command(&["-4", "route", "get", &guest]));
         let route_uses_veth = route.as_ref().is_ok_and(|output| {
-            String::from_utf8_lossy(&output.stdout)
-                .contains(&format!("dev {} ", self.host_interface))
+            String::from_utf8_lossy(&output.stdout).contains(&format!("dev {} ", self.host_interface))
         });
         if route_uses_veth {
             return Ok(());
@@ -199,10 +174,7 @@ impl NamespaceHost {
         let deadline = Instant::now() + LINK_UP_TIMEOUT;
         while fs::read_to_string(&operstate).unwrap_or_default().trim() != "up" {
             if Instant::now() >= deadline {
-                return Err(failed(format!(
-                    "{} is not up {LINK_UP_TIMEOUT:?} after its peer",
-                    self.host_interface
-                )));
+                return Err(failed(format!("{} is not up {LINK_UP_TIMEOUT:?} after its peer", self.host_interface)));
             }
             thread::sleep(Duration::from_millis(10));
         }
@@ -235,10 +207,7 @@ impl Drop for NamespaceHost {
 
         if self.link_created {
             if let Err(error) = run(&mut self.ip_command(&["link", "del", &self.host_interface])) {
-                eprintln!(
-                    "could not delete the veth pair of network namespace {}: {error}",
-                    self.name
-                );
+                eprintln!("could not delete the veth pair of network namespace {}: {error}", self.name);
             }
         }
         if let Err(error) = run(&mut self.ip_command(&["netns", "del", &self.name])) {
@@ -251,10 +220,7 @@ impl Drop for NamespaceHost {
 /// starting the search at a value derived from `seed`.
 fn choose_subnet(ip: &Path, seed: u32) -> Result<u8> {
     let mut in_use = String::new();
-    for arguments in [
-        ["-4", "-o", "addr", "show"].as_slice(),
-        ["-4", "route", "show", "table", "all"].as_slice(),
-    ] {
+    for arguments in [["-4", "-o", "addr", "show"].as_slice(), ["-4", "route", "show", "table", "all"].as_slice()] {
         let output = run(Command::new(ip).args(arguments))?;
         in_use.push_str(&String::from_utf8_lossy(&output.stdout));
     }
@@ -267,38 +233,26 @@ fn choose_subnet(ip: &Path, seed: u32) -> Result<u8> {
             return Ok(subnet);
         }
     }
-    Err(failed(format!(
-        "every subnet {}.{}.N.0/24 is in use",
-        SUBNET_PREFIX[0], SUBNET_PREFIX[1]
-    )))
+    Err(failed(format!("every subnet {}.{}.N.0/24 is in use", SUBNET_PREFIX[0], SUBNET_PREFIX[1])))
 }
 
 /// Runs `ip netns add NAME`, reporting a refused permission as `HarnessError::Unsupported`.
 fn create_namespace(ip: &Path, name: &str) -> Result<()> {
     let mut command = Command::new(ip);
     command.args(["netns", "add", name]);
-    run_or_unsupported(
-        &mut command,
-        &["Permission denied", "Operation not permitted"],
-    )
+    run_or_unsupported(&mut command, &["Permission denied", "Operation not permitted"])
 }
 
 /// Runs a command like `run`, but reports a failure whose stderr contains one of `markers` as
 /// `HarnessError::Unsupported`.
 fn run_or_unsupported(command: &mut Command, markers: &[&str]) -> Result<()> {
-    let output = command
-        .output()
-        .map_err(|error| failed(format!("could not run `{}`: {error}", describe(command))))?;
+    let output = command.output().map_err(|error| failed(format!("could not run `{}`: {error}", describe(command))))?;
     if output.status.success() {
         return Ok(());
     }
 
     let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-    let message = format!(
-        "`{}` failed with {}: {stderr}",
-        describe(command),
-        output.status
-    );
+    let message = format!("`{}` failed with {}: {stderr}", describe(command), output.status);
     if markers.iter().any(|marker| stderr.contains(marker)) {
         Err(HarnessError::Unsupported(message))
     } else {

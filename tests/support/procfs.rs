@@ -48,21 +48,10 @@ fn read_process(pid: i32) -> Option<ProcessInfo> {
     let parent_pid = fields.next()?.parse().ok()?;
 
     let command_line = fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|bytes| {
-            String::from_utf8_lossy(&bytes)
-                .replace('\0', " ")
-                .trim_end()
-                .to_owned()
-        })
+        .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " ").trim_end().to_owned())
         .unwrap_or_default();
 
-    Some(ProcessInfo {
-        pid,
-        parent_pid,
-        state,
-        name: stat[name_start..name_end].to_owned(),
-        command_line,
-    })
+    Some(ProcessInfo { pid, parent_pid, state, name: stat[name_start..name_end].to_owned(), command_line })
 }
 
 /// Reads every process on the machine, keyed by PID.
@@ -81,10 +70,7 @@ fn process_table() -> HashMap<i32, ProcessInfo> {
 fn descendants(root: i32, table: &HashMap<i32, ProcessInfo>) -> Vec<ProcessInfo> {
     let mut children: HashMap<i32, Vec<&ProcessInfo>> = HashMap::new();
     for process in table.values() {
-        children
-            .entry(process.parent_pid)
-            .or_default()
-            .push(process);
+        children.entry(process.parent_pid).or_default().push(process);
     }
 
     let mut found = Vec::new();
@@ -137,11 +123,8 @@ pub(crate) fn freeze_tree(root: i32) -> Vec<i32> {
 fn freeze_descendants(root: i32) -> Vec<i32> {
     let mut stopped = Vec::new();
     loop {
-        let new: Vec<i32> = descendants_of(root)
-            .into_iter()
-            .map(|process| process.pid)
-            .filter(|pid| !stopped.contains(pid))
-            .collect();
+        let new: Vec<i32> =
+            descendants_of(root).into_iter().map(|process| process.pid).filter(|pid| !stopped.contains(pid)).collect();
         if new.is_empty() {
             return stopped;
         }
@@ -159,9 +142,8 @@ fn freeze_descendants(root: i32) -> Vec<i32> {
 fn wait_until_stopped(pids: &[i32]) {
     let deadline = Instant::now() + Duration::from_secs(1);
     while Instant::now() < deadline {
-        let all_stopped = pids.iter().all(|&pid| {
-            read_process(pid).is_none_or(|process| process.is_stopped() || process.is_exited())
-        });
+        let all_stopped =
+            pids.iter().all(|&pid| read_process(pid).is_none_or(|process| process.is_stopped() || process.is_exited()));
         if all_stopped {
             return;
         }
@@ -209,8 +191,8 @@ pub(crate) fn kill_tree(root: i32) -> Vec<i32> {
 pub(crate) fn reap_adopted(pids: &[i32]) {
     let own_pid = std::process::id() as i32;
     for &pid in pids {
-        let adopted_zombie = read_process(pid)
-            .is_some_and(|process| process.parent_pid == own_pid && process.is_exited());
+        let adopted_zombie =
+            read_process(pid).is_some_and(|process| process.parent_pid == own_pid && process.is_exited());
         if adopted_zombie {
             let mut status = 0;
             // SAFETY: waitpid(2) writes only to `status`; WNOHANG keeps it from blocking.
@@ -242,18 +224,9 @@ pub fn assert_all_dead(pids: &[i32]) {
     let described: Vec<String> = alive
         .iter()
         .filter_map(|&pid| read_process(pid))
-        .map(|process| {
-            format!(
-                "  {} {} ({})",
-                process.pid, process.command_line, process.state
-            )
-        })
+        .map(|process| format!("  {} {} ({})", process.pid, process.command_line, process.state))
         .collect();
-    assert!(
-        alive.is_empty(),
-        "processes still running:\n{}",
-        described.join("\n")
-    );
+    assert!(alive.is_empty(), "processes still running:\n{}", described.join("\n"));
 }
 
 /// The PIDs of the running harness servers, whose trees `ProcessWatch` does not count.
@@ -261,18 +234,12 @@ static SERVER_ROOTS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
 /// Records a started server so that its processes are not reported as leftovers.
 pub(crate) fn register_server(pid: i32) {
-    SERVER_ROOTS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(pid);
+    SERVER_ROOTS.lock().unwrap_or_else(|e| e.into_inner()).insert(pid);
 }
 
 /// Forgets a server recorded by `register_server`.
 pub(crate) fn unregister_server(pid: i32) {
-    SERVER_ROOTS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&pid);
+    SERVER_ROOTS.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
 }
 
 /// Takes a lock that serializes the tests holding it. Tests that check for leftover processes
@@ -294,12 +261,7 @@ pub(crate) fn adopt_orphans() {
     ADOPT.call_once(|| {
         // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and touches no memory.
         let result = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-        assert_eq!(
-            result,
-            0,
-            "prctl(PR_SET_CHILD_SUBREAPER) failed: {}",
-            std::io::Error::last_os_error()
-        );
+        assert_eq!(result, 0, "prctl(PR_SET_CHILD_SUBREAPER) failed: {}", std::io::Error::last_os_error());
     });
 }
 
@@ -314,10 +276,7 @@ impl ProcessWatch {
     /// descendants. Take `serialize_test()` first: other tests' processes count as leftovers.
     pub fn start() -> ProcessWatch {
         adopt_orphans();
-        let before = descendants_of(std::process::id() as i32)
-            .into_iter()
-            .map(|process| process.pid)
-            .collect();
+        let before = descendants_of(std::process::id() as i32).into_iter().map(|process| process.pid).collect();
         ProcessWatch { before }
     }
 
@@ -326,10 +285,7 @@ impl ProcessWatch {
     /// count; a server's `session_processes()` lists those.
     pub fn leftovers(&self) -> Vec<ProcessInfo> {
         let table = process_table();
-        let roots = SERVER_ROOTS
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let roots = SERVER_ROOTS.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let mut server_pids = roots.clone();
         for &root in &roots {
             server_pids.extend(descendants(root, &table).iter().map(|process| process.pid));
@@ -356,17 +312,8 @@ impl ProcessWatch {
 
         let described: Vec<String> = leftovers
             .iter()
-            .map(|process| {
-                format!(
-                    "  {} (parent {}): {}",
-                    process.pid, process.parent_pid, process.command_line
-                )
-            })
+            .map(|process| format!("  {} (parent {}): {}", process.pid, process.parent_pid, process.command_line))
             .collect();
-        assert!(
-            leftovers.is_empty(),
-            "transfer processes left running:\n{}",
-            described.join("\n")
-        );
+        assert!(leftovers.is_empty(), "transfer processes left running:\n{}", described.join("\n"));
     }
 }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use super::command::describe;
 use super::error::{HarnessError, Result, failed, io_failed};
 use super::procfs::{
-    adopt_orphans, descendants_of, freeze_tree, kill_descendants, kill_tree, reap_adopted,
-    register_server, signal_process_group, thaw_tree, unregister_server,
+    adopt_orphans, descendants_of, freeze_tree, kill_descendants, kill_tree, reap_adopted, register_server,
+    signal_process_group, thaw_tree, unregister_server,
 };
 
 /// How long a server may take from spawning until its port accepts connections.
@@ -46,14 +46,7 @@ impl ServerProcess {
         address: SocketAddr,
         log_path: PathBuf,
     ) -> ServerProcess {
-        ServerProcess {
-            label,
-            command_line,
-            address,
-            log_path,
-            child: None,
-            hung: false,
-        }
+        ServerProcess { label, command_line, address, log_path, child: None, hung: false }
     }
 
     /// Spawns the server and waits until its port accepts a TCP connection. Fails with
@@ -66,13 +59,10 @@ impl ServerProcess {
 
         // Session processes whose server is killed are re-parented here and reaped by `kill`.
         adopt_orphans();
-        let log_offset = fs::metadata(&self.log_path)
-            .map(|metadata| metadata.len())
-            .unwrap_or(0);
+        let log_offset = fs::metadata(&self.log_path).map(|metadata| metadata.len()).unwrap_or(0);
         let mut command = self.command()?;
-        let child = command
-            .spawn()
-            .map_err(|error| failed(format!("could not run `{}`: {error}", describe(&command))))?;
+        let child =
+            command.spawn().map_err(|error| failed(format!("could not run `{}`: {error}", describe(&command))))?;
         register_server(child.id() as i32);
         self.child = Some(child);
 
@@ -90,17 +80,11 @@ impl ServerProcess {
             .append(true)
             .open(&self.log_path)
             .map_err(|error| io_failed("open the server log", &self.log_path, error))?;
-        let log_for_stdout = log
-            .try_clone()
-            .map_err(|error| io_failed("duplicate the server log handle", &self.log_path, error))?;
+        let log_for_stdout =
+            log.try_clone().map_err(|error| io_failed("duplicate the server log handle", &self.log_path, error))?;
 
         let mut command = Command::new(&self.command_line[0]);
-        command
-            .args(&self.command_line[1..])
-            .stdin(Stdio::null())
-            .stdout(log_for_stdout)
-            .stderr(log)
-            .process_group(0);
+        command.args(&self.command_line[1..]).stdin(Stdio::null()).stdout(log_for_stdout).stderr(log).process_group(0);
         Ok(command)
     }
 
@@ -108,9 +92,8 @@ impl ServerProcess {
         let started = Instant::now();
         loop {
             let child = self.child.as_mut().expect("a started server has a child");
-            let exited = child
-                .try_wait()
-                .map_err(|error| failed(format!("could not wait for {}: {error}", self.label)))?;
+            let exited =
+                child.try_wait().map_err(|error| failed(format!("could not wait for {}: {error}", self.label)))?;
             if let Some(status) = exited {
                 return Err(self.start_failure(&format!("exited with {status}"), log_offset));
             }
@@ -134,23 +117,14 @@ impl ServerProcess {
         let lines: Vec<&str> = new_log.lines().collect();
         let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
 
-        let message = format!(
-            "{} {reason}; log {}:\n{tail}",
-            self.label,
-            self.log_path.display()
-        );
-        if tail.contains("Address already in use") {
-            HarnessError::AddressInUse(message)
-        } else {
-            failed(message)
-        }
+        let message = format!("{} {reason}; log {}:\n{tail}", self.label, self.log_path.display());
+        if tail.contains("Address already in use") { HarnessError::AddressInUse(message) } else { failed(message) }
     }
 
     /// Kills the server and every connection process it forked, then reaps the server. New
     /// connections are refused afterwards. Stopping a stopped server does nothing.
     pub(crate) fn stop(&mut self) -> Result<()> {
-        self.kill()
-            .map_err(|error| failed(format!("could not reap {}: {error}", self.label)))
+        self.kill().map_err(|error| failed(format!("could not reap {}: {error}", self.label)))
     }
 
     /// Kills the process tree and reaps the server. The exit status is dropped because SIGKILL
@@ -199,10 +173,7 @@ impl ServerProcess {
     fn running_pid(&self, action: &str) -> Result<i32> {
         match &self.child {
             Some(child) => Ok(child.id() as i32),
-            None => Err(failed(format!(
-                "cannot {action} {}: it is stopped",
-                self.label
-            ))),
+            None => Err(failed(format!("cannot {action} {}: it is stopped", self.label))),
         }
     }
 

@@ -57,10 +57,7 @@ impl SshServer {
 
     /// Starts sshd listening on `address`, inside the network namespace `namespace` when one is
     /// given.
-    pub(crate) fn start_at(
-        address: SocketAddr,
-        namespace: Option<(&Path, &str)>,
-    ) -> Result<SshServer> {
+    pub(crate) fn start_at(address: SocketAddr, namespace: Option<(&Path, &str)>) -> Result<SshServer> {
         check_ssh_programs()?;
         let user = test_user()?;
         create_privilege_separation_dir()?;
@@ -78,23 +75,11 @@ impl SshServer {
             command_line.extend([ip.into(), "netns".into(), "exec".into(), name.into()]);
             label = format!("{label} in network namespace {name}");
         }
-        command_line.extend([
-            SSHD_PATH.into(),
-            "-D".into(),
-            "-e".into(),
-            "-f".into(),
-            config.into(),
-        ]);
+        command_line.extend([SSHD_PATH.into(), "-D".into(), "-e".into(), "-f".into(), config.into()]);
 
-        let mut process =
-            ServerProcess::new(label, command_line, address, dir.path().join("sshd.log"));
+        let mut process = ServerProcess::new(label, command_line, address, dir.path().join("sshd.log"));
         process.start()?;
-        Ok(SshServer {
-            process,
-            user,
-            client_key,
-            dir,
-        })
+        Ok(SshServer { process, user, client_key, dir })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -141,12 +126,7 @@ impl SshServer {
     /// `dir`: call `grant_write` first. Panics unless `dir` is an absolute path of ASCII
     /// letters, digits and `/._-`.
     pub fn target(&self, dir: &Path) -> String {
-        format!(
-            "{}@{}:{}",
-            self.user.name,
-            self.address().ip(),
-            plain_absolute_path(dir)
-        )
+        format!("{}@{}:{}", self.user.name, self.address().ip(), plain_absolute_path(dir))
     }
 
     /// Creates `dir` if needed and gives it and its contents to the test user. Fails when the
@@ -204,9 +184,7 @@ impl SshServer {
 
 fn check_ssh_programs() -> Result<()> {
     if !Path::new(SSHD_PATH).is_file() {
-        return Err(failed(format!(
-            "{SSHD_PATH} not found: install it with `apt-get install -y openssh-server`"
-        )));
+        return Err(failed(format!("{SSHD_PATH} not found: install it with `apt-get install -y openssh-server`")));
     }
     require_program("ssh", "openssh-client")?;
     require_program("ssh-keygen", "openssh-client")?;
@@ -246,10 +224,8 @@ fn server_dir() -> Result<TempDir> {
 /// `/._-`; set TMPDIR to a plain directory in that case.
 fn plain_absolute_path(path: &Path) -> &str {
     let text = path.to_str().unwrap_or("");
-    let plain = text.starts_with('/')
-        && text
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"/._-".contains(&byte));
+    let plain =
+        text.starts_with('/') && text.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"/._-".contains(&byte));
     assert!(
         plain,
         "{} must be an absolute path of ASCII letters, digits and /._- (set TMPDIR to such a directory)",
@@ -260,17 +236,14 @@ fn plain_absolute_path(path: &Path) -> &str {
 
 fn generate_key(path: &Path) -> Result<()> {
     let mut command = Command::new("ssh-keygen");
-    command
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "pressrun-test", "-f"])
-        .arg(path);
+    command.args(["-q", "-t", "ed25519", "-N", "", "-C", "pressrun-test", "-f"]).arg(path);
     run(&mut command).map(drop)
 }
 
 fn authorize_client_key(dir: &Path) -> Result<()> {
     let public_key = dir.join("client_key.pub");
     let authorized_keys = dir.join("authorized_keys");
-    fs::copy(&public_key, &authorized_keys)
-        .map_err(|error| io_failed("copy", &public_key, error))?;
+    fs::copy(&public_key, &authorized_keys).map_err(|error| io_failed("copy", &public_key, error))?;
     fs::set_permissions(&authorized_keys, fs::Permissions::from_mode(0o644))
         .map_err(|error| io_failed("set the mode of", &authorized_keys, error))
 }
@@ -353,11 +326,7 @@ impl SshFleet {
         plain_absolute_path(dir.path());
 
         let config_path = dir.path().join("ssh_config");
-        let fleet = SshFleet {
-            hosts: Vec::new(),
-            config_path,
-            dir,
-        };
+        let fleet = SshFleet { hosts: Vec::new(), config_path, dir };
         fleet.write_config()?;
         Ok(fleet)
     }
@@ -365,19 +334,13 @@ impl SshFleet {
     /// Adds a `Host ALIAS` entry for `server` and rewrites the file. The alias must be a
     /// non-empty word of ASCII letters, digits and `._-` that is not registered yet.
     pub fn add(&mut self, alias: &str, server: &SshServer) -> Result<()> {
-        let valid = !alias.is_empty()
-            && alias
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || b"._-".contains(&byte));
+        let valid =
+            !alias.is_empty() && alias.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"._-".contains(&byte));
         if !valid {
-            return Err(failed(format!(
-                "invalid ssh host alias {alias:?}: use ASCII letters, digits and ._-"
-            )));
+            return Err(failed(format!("invalid ssh host alias {alias:?}: use ASCII letters, digits and ._-")));
         }
         if self.hosts.iter().any(|host| host.alias == alias) {
-            return Err(failed(format!(
-                "ssh host alias {alias} is already registered"
-            )));
+            return Err(failed(format!("ssh host alias {alias} is already registered")));
         }
 
         self.hosts.push(FleetHost {
@@ -410,8 +373,7 @@ impl SshFleet {
                 key = host.key.display(),
             ));
         }
-        fs::write(&self.config_path, config)
-            .map_err(|error| io_failed("write", &self.config_path, error))
+        fs::write(&self.config_path, config).map_err(|error| io_failed("write", &self.config_path, error))
     }
 
     pub fn config_path(&self) -> &Path {

@@ -58,11 +58,7 @@ fn ensure_test_user() -> Result<TestUser> {
         run(Command::new(usermod).args(["-p", "*", TEST_USER]))?;
     }
 
-    lookup_user(TEST_USER)?.ok_or_else(|| {
-        failed(format!(
-            "user {TEST_USER} is missing from /etc/passwd after useradd"
-        ))
-    })
+    lookup_user(TEST_USER)?.ok_or_else(|| failed(format!("user {TEST_USER} is missing from /etc/passwd after useradd")))
 }
 
 fn create_test_user() -> Result<()> {
@@ -70,14 +66,7 @@ fn create_test_user() -> Result<()> {
         .ok_or_else(|| failed("useradd not found: install it with `apt-get install -y passwd`"))?;
     let mut command = Command::new(useradd);
     command.args(["--system", "--create-home", "--home-dir", TEST_USER_HOME]);
-    command.args([
-        "--shell",
-        "/bin/sh",
-        "--user-group",
-        "--comment",
-        "pressrun integration tests",
-        TEST_USER,
-    ]);
+    command.args(["--shell", "/bin/sh", "--user-group", "--comment", "pressrun integration tests", TEST_USER]);
 
     let output = command
         .stdin(Stdio::null())
@@ -107,16 +96,9 @@ fn lookup_user(name: &'static str) -> Result<Option<TestUser>> {
             continue;
         }
         let (Ok(uid), Ok(gid)) = (fields[2].parse(), fields[3].parse()) else {
-            return Err(failed(format!(
-                "invalid /etc/passwd entry for {name}: {line}"
-            )));
+            return Err(failed(format!("invalid /etc/passwd entry for {name}: {line}")));
         };
-        return Ok(Some(TestUser {
-            name,
-            uid,
-            gid,
-            home: PathBuf::from(fields[5]),
-        }));
+        return Ok(Some(TestUser { name, uid, gid, home: PathBuf::from(fields[5]) }));
     }
     Ok(None)
 }
@@ -124,8 +106,7 @@ fn lookup_user(name: &'static str) -> Result<Option<TestUser>> {
 /// Returns whether the password field in /etc/shadow starts with `!`, which locks the account.
 fn password_is_locked(name: &str) -> Result<bool> {
     let shadow = Path::new("/etc/shadow");
-    let text = fs::read_to_string(shadow)
-        .map_err(|error| io_failed("read (this needs root)", shadow, error))?;
+    let text = fs::read_to_string(shadow).map_err(|error| io_failed("read (this needs root)", shadow, error))?;
 
     let prefix = format!("{name}:");
     let password = text
@@ -178,8 +159,7 @@ pub(crate) fn give_to_user(dir: &Path, user: &TestUser) -> Result<()> {
     chown_tree(dir, user)?;
 
     for ancestor in dir.ancestors().skip(1) {
-        let metadata = fs::metadata(ancestor)
-            .map_err(|error| io_failed("read the metadata of", ancestor, error))?;
+        let metadata = fs::metadata(ancestor).map_err(|error| io_failed("read the metadata of", ancestor, error))?;
         let search_bit = if metadata.uid() == user.uid {
             0o100
         } else if metadata.gid() == user.gid {
@@ -200,11 +180,9 @@ pub(crate) fn give_to_user(dir: &Path, user: &TestUser) -> Result<()> {
 }
 
 fn chown_tree(path: &Path, user: &TestUser) -> Result<()> {
-    lchown(path, Some(user.uid), Some(user.gid))
-        .map_err(|error| io_failed("change the owner of", path, error))?;
+    lchown(path, Some(user.uid), Some(user.gid)).map_err(|error| io_failed("change the owner of", path, error))?;
 
-    let metadata = fs::symlink_metadata(path)
-        .map_err(|error| io_failed("read the metadata of", path, error))?;
+    let metadata = fs::symlink_metadata(path).map_err(|error| io_failed("read the metadata of", path, error))?;
     if !metadata.is_dir() {
         return Ok(());
     }

@@ -48,20 +48,13 @@ pub(crate) struct Decoded {
 pub(crate) fn swaps_axes(orientation: Orientation) -> bool {
     matches!(
         orientation,
-        Orientation::Rotate90
-            | Orientation::Rotate270
-            | Orientation::Rotate90FlipH
-            | Orientation::Rotate270FlipH
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
     )
 }
 
 /// Reads the header of `bytes` and rejects it when it declares more pixels than
 /// `limits.max_pixels`. Decodes no pixel data.
-pub(crate) fn read_header(
-    bytes: &[u8],
-    format: ImageFormat,
-    limits: &Limits,
-) -> Result<Header, ImageError> {
+pub(crate) fn read_header(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<Header, ImageError> {
     let (_, header) = open_decoder(bytes, format, limits)?;
     Ok(header)
 }
@@ -72,39 +65,23 @@ pub(crate) fn read_header(
 /// is set to [`DECODER_BYTES_PER_PIXEL`] times `limits.max_pixels` as a second guard
 /// for decoders whose allocations the declared dimensions do not bound, such as a GIF
 /// frame larger than its logical screen.
-pub(crate) fn decode_first_frame(
-    bytes: &[u8],
-    format: ImageFormat,
-    limits: &Limits,
-) -> Result<Decoded, ImageError> {
+pub(crate) fn decode_first_frame(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<Decoded, ImageError> {
     let (mut decoder, header) = open_decoder(bytes, format, limits)?;
 
     if format == ImageFormat::Jpeg {
-        check_jpeg_complete(bytes).map_err(|message| ImageError::Corrupt {
-            format,
-            message: message.to_string(),
-        })?;
+        check_jpeg_complete(bytes).map_err(|message| ImageError::Corrupt { format, message: message.to_string() })?;
     }
 
     // A profile that cannot be read is dropped: the pixels are still usable.
     let icc_profile = decoder.icc_profile().ok().flatten();
 
     let mut budget = decoder_limits(limits);
-    budget
-        .reserve(decoder.total_bytes())
-        .map_err(|error| ImageError::from_decoding(format, error))?;
-    decoder
-        .set_limits(budget)
-        .map_err(|error| ImageError::from_decoding(format, error))?;
+    budget.reserve(decoder.total_bytes()).map_err(|error| ImageError::from_decoding(format, error))?;
+    decoder.set_limits(budget).map_err(|error| ImageError::from_decoding(format, error))?;
 
-    let image = DynamicImage::from_decoder(decoder)
-        .map_err(|error| ImageError::from_decoding(format, error))?;
+    let image = DynamicImage::from_decoder(decoder).map_err(|error| ImageError::from_decoding(format, error))?;
 
-    Ok(Decoded {
-        image,
-        header,
-        icc_profile,
-    })
+    Ok(Decoded { image, header, icc_profile })
 }
 
 /// Opens a decoder with the allocation limit set, checks the declared pixel count and
@@ -116,9 +93,7 @@ fn open_decoder<'a>(
 ) -> Result<(impl ImageDecoder + 'a, Header), ImageError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.to_image_crate());
     reader.limits(decoder_limits(limits));
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|error| ImageError::from_decoding(format, error))?;
+    let mut decoder = reader.into_decoder().map_err(|error| ImageError::from_decoding(format, error))?;
 
     let (width, height) = decoder.dimensions();
     check_pixels(width, height, limits)?;
@@ -129,15 +104,9 @@ fn open_decoder<'a>(
         });
     }
 
-    let orientation = decoder
-        .orientation()
-        .map_err(|error| ImageError::from_decoding(format, error))?;
+    let orientation = decoder.orientation().map_err(|error| ImageError::from_decoding(format, error))?;
 
-    let header = Header {
-        stored_width: width,
-        stored_height: height,
-        orientation,
-    };
+    let header = Header { stored_width: width, stored_height: height, orientation };
     Ok((decoder, header))
 }
 
@@ -145,11 +114,7 @@ fn open_decoder<'a>(
 fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<(), ImageError> {
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_pixels {
-        return Err(ImageError::TooManyPixels {
-            width,
-            height,
-            limit: limits.max_pixels,
-        });
+        return Err(ImageError::TooManyPixels { width, height, limit: limits.max_pixels });
     }
     Ok(())
 }

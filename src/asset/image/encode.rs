@@ -43,11 +43,7 @@ pub(crate) fn encode(
     let result = match format {
         ImageFormat::Jpeg => encode_jpeg(image, icc_profile, &mut output),
         ImageFormat::Png => {
-            let mut encoder = PngEncoder::new_with_quality(
-                &mut output,
-                CompressionType::Best,
-                FilterType::Adaptive,
-            );
+            let mut encoder = PngEncoder::new_with_quality(&mut output, CompressionType::Best, FilterType::Adaptive);
             set_matching_icc_profile(&mut encoder, image, icc_profile);
             image.write_with_encoder(encoder)
         }
@@ -64,18 +60,13 @@ pub(crate) fn encode(
 }
 
 /// Encodes as JPEG, compositing any transparency onto white because JPEG has no alpha.
-fn encode_jpeg(
-    image: &DynamicImage,
-    icc_profile: Option<&[u8]>,
-    output: &mut Vec<u8>,
-) -> image::ImageResult<()> {
+fn encode_jpeg(image: &DynamicImage, icc_profile: Option<&[u8]>, output: &mut Vec<u8>) -> image::ImageResult<()> {
     let mut encoder = JpegEncoder::new_with_quality(output, JPEG_QUALITY);
 
     match image {
         DynamicImage::ImageRgba8(buffer) => {
-            let flattened = RgbImage::from_fn(buffer.width(), buffer.height(), |x, y| {
-                composite_on_white(*buffer.get_pixel(x, y))
-            });
+            let flattened =
+                RgbImage::from_fn(buffer.width(), buffer.height(), |x, y| composite_on_white(*buffer.get_pixel(x, y)));
             let flattened = DynamicImage::ImageRgb8(flattened);
             set_matching_icc_profile(&mut encoder, &flattened, icc_profile);
             flattened.write_with_encoder(encoder)
@@ -89,8 +80,7 @@ fn encode_jpeg(
 
 fn composite_on_white(pixel: Rgba<u8>) -> Rgb<u8> {
     let alpha = u32::from(pixel[3]);
-    let blend =
-        |channel: u8| ((u32::from(channel) * alpha + 255 * (255 - alpha) + 127) / 255) as u8;
+    let blend = |channel: u8| ((u32::from(channel) * alpha + 255 * (255 - alpha) + 127) / 255) as u8;
     Rgb([blend(pixel[0]), blend(pixel[1]), blend(pixel[2])])
 }
 
@@ -102,43 +92,21 @@ fn encode_gif(image: &DynamicImage, output: &mut Vec<u8>) -> image::ImageResult<
     if image.color().has_alpha() {
         let mut buffer = image.to_rgba8();
         for pixel in buffer.pixels_mut() {
-            pixel[3] = if pixel[3] >= GIF_ALPHA_THRESHOLD {
-                u8::MAX
-            } else {
-                0
-            };
+            pixel[3] = if pixel[3] >= GIF_ALPHA_THRESHOLD { u8::MAX } else { 0 };
         }
-        return encoder.encode(
-            buffer.as_raw(),
-            buffer.width(),
-            buffer.height(),
-            image::ExtendedColorType::Rgba8,
-        );
+        return encoder.encode(buffer.as_raw(), buffer.width(), buffer.height(), image::ExtendedColorType::Rgba8);
     }
 
     let buffer = image.to_rgb8();
-    encoder.encode(
-        buffer.as_raw(),
-        buffer.width(),
-        buffer.height(),
-        image::ExtendedColorType::Rgb8,
-    )
+    encoder.encode(buffer.as_raw(), buffer.width(), buffer.height(), image::ExtendedColorType::Rgb8)
 }
 
-fn set_matching_icc_profile(
-    encoder: &mut impl ImageEncoder,
-    image: &DynamicImage,
-    icc_profile: Option<&[u8]>,
-) {
+fn set_matching_icc_profile(encoder: &mut impl ImageEncoder, image: &DynamicImage, icc_profile: Option<&[u8]>) {
     let Some(profile) = icc_profile else {
         return;
     };
 
-    let expected = if image.color().has_color() {
-        ICC_RGB
-    } else {
-        ICC_GREY
-    };
+    let expected = if image.color().has_color() { ICC_RGB } else { ICC_GREY };
     if profile.get(16..20) != Some(expected) {
         return;
     }
@@ -155,14 +123,8 @@ mod tests {
     #[test]
     fn composite_on_white_blends() {
         assert_eq!(composite_on_white(Rgba([0, 0, 0, 0])), Rgb([255, 255, 255]));
-        assert_eq!(
-            composite_on_white(Rgba([10, 20, 30, 255])),
-            Rgb([10, 20, 30])
-        );
-        assert_eq!(
-            composite_on_white(Rgba([0, 0, 0, 128])),
-            Rgb([127, 127, 127])
-        );
+        assert_eq!(composite_on_white(Rgba([10, 20, 30, 255])), Rgb([10, 20, 30]));
+        assert_eq!(composite_on_white(Rgba([0, 0, 0, 128])), Rgb([127, 127, 127]));
     }
 
     #[test]

@@ -28,25 +28,16 @@ pub enum ImageError {
     /// The format is supported but this file uses a feature the decoder lacks, for
     /// example arithmetic-coded or 12-bit JPEG.
     #[error("unsupported {format} feature: {message}")]
-    UnsupportedFeature {
-        format: ImageFormat,
-        message: String,
-    },
+    UnsupportedFeature { format: ImageFormat, message: String },
 
     /// The data is invalid or ends early. `message` is the decoder's own.
     #[error("corrupt or truncated {format} data: {message}")]
-    Corrupt {
-        format: ImageFormat,
-        message: String,
-    },
+    Corrupt { format: ImageFormat, message: String },
 
     /// The decoder needed more memory than the limit derived from `Limits::max_pixels`,
     /// although the declared dimensions were within it.
     #[error("decoding the {format} image needs more memory than allowed: {message}")]
-    MemoryLimit {
-        format: ImageFormat,
-        message: String,
-    },
+    MemoryLimit { format: ImageFormat, message: String },
 
     /// The thumbnail request itself is invalid, for example a zero width.
     #[error("invalid thumbnail request: {0}")]
@@ -54,10 +45,7 @@ pub enum ImageError {
 
     /// The encoder failed, for example GIF output wider than 65535 pixels.
     #[error("failed to encode the {format} thumbnail: {message}")]
-    Encode {
-        format: ImageFormat,
-        message: String,
-    },
+    Encode { format: ImageFormat, message: String },
 }
 
 impl ImageError {
@@ -73,9 +61,6 @@ impl ImageError {
 
     /// Converts an error of the `image` crate raised while encoding `format`.
     pub(crate) fn from_encoding(format: ImageFormat, error: image::ImageError) -> ImageError {
-        ImageError::Encode {
-            format,
-            message: error.to_string(),
-        }
+        ImageError::Encode { format, message: error.to_string() }
     }
 }

@@ -15,18 +15,10 @@
 pub fn thumbnail_file_name(original: &str, width: u32, height: u32, ext: &str) -> String {
     let name = original.rsplit('/').next().unwrap_or(original);
     let stem = file_stem(name);
-    let stem = if stem.is_empty() || stem == "." || stem == ".." {
-        "image"
-    } else {
-        stem
-    };
+    let stem = if stem.is_empty() || stem == "." || stem == ".." { "image" } else { stem };
 
-    let ext: String = ext
-        .strip_prefix('.')
-        .unwrap_or(ext)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
+    let ext: String =
+        ext.strip_prefix('.').unwrap_or(ext).chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
 
     format!("{stem}-thumb-{width}x{height}.{ext}")
 }
@@ -45,18 +37,9 @@ mod tests {
 
     #[test]
     fn usual_names() {
-        assert_eq!(
-            thumbnail_file_name("photo.jpg", 120, 80, "jpg"),
-            "photo-thumb-120x80.jpg"
-        );
-        assert_eq!(
-            thumbnail_file_name("photo.JPG", 120, 80, "webp"),
-            "photo-thumb-120x80.webp"
-        );
-        assert_eq!(
-            thumbnail_file_name("README", 1, 2, "png"),
-            "README-thumb-1x2.png"
-        );
+        assert_eq!(thumbnail_file_name("photo.jpg", 120, 80, "jpg"), "photo-thumb-120x80.jpg");
+        assert_eq!(thumbnail_file_name("photo.JPG", 120, 80, "webp"), "photo-thumb-120x80.webp");
+        assert_eq!(thumbnail_file_name("README", 1, 2, "png"), "README-thumb-1x2.png");
     }
 
     #[test]
@@ -65,51 +48,27 @@ mod tests {
             thumbnail_file_name("Ünïcode photo (1).tar.gz", 10, 20, "gif"),
             "Ünïcode photo (1).tar-thumb-10x20.gif"
         );
-        assert_eq!(
-            thumbnail_file_name("-rf.jpg", 1, 1, "jpg"),
-            "-rf-thumb-1x1.jpg"
-        );
+        assert_eq!(thumbnail_file_name("-rf.jpg", 1, 1, "jpg"), "-rf-thumb-1x1.jpg");
     }
 
     #[test]
     fn directories_dropped() {
-        assert_eq!(
-            thumbnail_file_name("a/b/../photo.png", 5, 5, "png"),
-            "photo-thumb-5x5.png"
-        );
-        assert_eq!(
-            thumbnail_file_name("dir/", 5, 5, "png"),
-            "image-thumb-5x5.png"
-        );
+        assert_eq!(thumbnail_file_name("a/b/../photo.png", 5, 5, "png"), "photo-thumb-5x5.png");
+        assert_eq!(thumbnail_file_name("dir/", 5, 5, "png"), "image-thumb-5x5.png");
     }
 
     #[test]
     fn dot_names() {
-        assert_eq!(
-            thumbnail_file_name(".profile", 5, 5, "png"),
-            ".profile-thumb-5x5.png"
-        );
+        assert_eq!(thumbnail_file_name(".profile", 5, 5, "png"), ".profile-thumb-5x5.png");
         assert_eq!(thumbnail_file_name(".", 5, 5, "png"), "image-thumb-5x5.png");
-        assert_eq!(
-            thumbnail_file_name("..", 5, 5, "png"),
-            "image-thumb-5x5.png"
-        );
+        assert_eq!(thumbnail_file_name("..", 5, 5, "png"), "image-thumb-5x5.png");
         assert_eq!(thumbnail_file_name("", 5, 5, "png"), "image-thumb-5x5.png");
-        assert_eq!(
-            thumbnail_file_name("photo.", 5, 5, "png"),
-            "photo-thumb-5x5.png"
-        );
+        assert_eq!(thumbnail_file_name("photo.", 5, 5, "png"), "photo-thumb-5x5.png");
     }
 
     #[test]
     fn extension_sanitised() {
-        assert_eq!(
-            thumbnail_file_name("a.jpg", 5, 5, ".jpg"),
-            "a-thumb-5x5.jpg"
-        );
-        assert_eq!(
-            thumbnail_file_name("a.jpg", 5, 5, "x/../y"),
-            "a-thumb-5x5.x____y"
-        );
+        assert_eq!(thumbnail_file_name("a.jpg", 5, 5, ".jpg"), "a-thumb-5x5.jpg");
+        assert_eq!(thumbnail_file_name("a.jpg", 5, 5, "x/../y"), "a-thumb-5x5.x____y");
     }
 }

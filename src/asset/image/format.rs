@@ -31,14 +31,9 @@ impl ImageFormat {
 
     /// Returns the format whose MIME type is `mime`.
     pub fn from_mime(mime: &str) -> Option<ImageFormat> {
-        [
-            ImageFormat::Jpeg,
-            ImageFormat::Png,
-            ImageFormat::Gif,
-            ImageFormat::WebP,
-        ]
-        .into_iter()
-        .find(|format| format.mime() == mime)
+        [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Gif, ImageFormat::WebP]
+            .into_iter()
+            .find(|format| format.mime() == mime)
     }
 
     /// Returns the MIME type, for example `image/jpeg`.

@@ -17,10 +17,7 @@ pub(crate) fn count_frames(bytes: &[u8], format: ImageFormat) -> Result<u32, Ima
         ImageFormat::Png => Ok(png_frame_count(bytes)),
         ImageFormat::WebP => Ok(webp_frame_count(bytes)),
         ImageFormat::Gif => match gif_frame_count(bytes) {
-            0 => Err(ImageError::Corrupt {
-                format,
-                message: "the GIF contains no image".to_string(),
-            }),
+            0 => Err(ImageError::Corrupt { format, message: "the GIF contains no image".to_string() }),
             count => Ok(count),
         },
     }
@@ -39,10 +36,7 @@ fn read_u32_le(bytes: &[u8], position: usize) -> Option<u32> {
 /// Walks the chunks after the 8-byte signature until `acTL` or the first `IDAT`.
 fn png_frame_count(bytes: &[u8]) -> u32 {
     let mut position = 8;
-    while let (Some(length), Some(kind)) = (
-        read_u32_be(bytes, position),
-        bytes.get(position + 4..position + 8),
-    ) {
+    while let (Some(length), Some(kind)) = (read_u32_be(bytes, position), bytes.get(position + 4..position + 8)) {
         if kind == b"acTL" {
             return read_u32_be(bytes, position + 8).unwrap_or(1).max(1);
         }
@@ -60,10 +54,7 @@ fn png_frame_count(bytes: &[u8]) -> u32 {
 fn webp_frame_count(bytes: &[u8]) -> u32 {
     let mut frames = 0;
     let mut position = 12;
-    while let (Some(kind), Some(size)) = (
-        bytes.get(position..position + 4),
-        read_u32_le(bytes, position + 4),
-    ) {
+    while let (Some(kind), Some(size)) = (bytes.get(position..position + 4), read_u32_le(bytes, position + 4)) {
         if kind == b"ANMF" {
             frames += 1;
         }
@@ -225,14 +216,8 @@ mod tests {
 
     #[test]
     fn gif_counts_image_descriptors() {
-        assert_eq!(
-            count_frames(&gif_with_frames(1), ImageFormat::Gif).unwrap(),
-            1
-        );
-        assert_eq!(
-            count_frames(&gif_with_frames(3), ImageFormat::Gif).unwrap(),
-            3
-        );
+        assert_eq!(count_frames(&gif_with_frames(1), ImageFormat::Gif).unwrap(), 1);
+        assert_eq!(count_frames(&gif_with_frames(3), ImageFormat::Gif).unwrap(), 3);
     }
 
     #[test]
@@ -247,9 +232,6 @@ mod tests {
     fn gif_without_image_is_corrupt() {
         let result = count_frames(&gif_with_frames(0), ImageFormat::Gif);
 
-        assert!(
-            matches!(result, Err(ImageError::Corrupt { .. })),
-            "got {result:?}"
-        );
+        assert!(matches!(result, Err(ImageError::Corrupt { .. })), "got {result:?}");
     }
 }

@@ -59,11 +59,7 @@ pub(crate) fn check_jpeg_complete(bytes: &[u8]) -> Result<(), &'static str> {
 /// fill bytes. Returns `None` when the data ends first.
 fn next_marker(bytes: &[u8], mut position: usize) -> Option<(u8, usize)> {
     loop {
-        let prefix = position
-            + bytes
-                .get(position..)?
-                .iter()
-                .position(|&b| b == MARKER_PREFIX)?;
+        let prefix = position + bytes.get(position..)?.iter().position(|&b| b == MARKER_PREFIX)?;
 
         let mut code_position = prefix + 1;
         while *bytes.get(code_position)? == MARKER_PREFIX {
@@ -120,10 +116,7 @@ mod tests {
         bytes.extend_from_slice(&[0xFF, 0xD9]);
 
         for end in 0..bytes.len() {
-            assert!(
-                check_jpeg_complete(&bytes[..end]).is_err(),
-                "prefix of {end} bytes"
-            );
+            assert!(check_jpeg_complete(&bytes[..end]).is_err(), "prefix of {end} bytes");
         }
     }
 
@@ -139,9 +132,6 @@ mod tests {
     fn zero_segment_length_rejected() {
         let bytes = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00, 0xFF, 0xD9];
 
-        assert_eq!(
-            check_jpeg_complete(&bytes),
-            Err("invalid marker segment length")
-        );
+        assert_eq!(check_jpeg_complete(&bytes), Err("invalid marker segment length"));
     }
 }

@@ -54,10 +54,7 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_bytes: Limits::DEFAULT_MAX_BYTES,
-            max_pixels: Limits::DEFAULT_MAX_PIXELS,
-        }
+        Limits { max_bytes: Limits::DEFAULT_MAX_BYTES, max_pixels: Limits::DEFAULT_MAX_PIXELS }
     }
 }
 
@@ -153,13 +150,7 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<FileKind, ImageError> {
     let frame_count = frames::count_frames(bytes, format)?;
 
     let (width, height) = header.displayed_dimensions();
-    Ok(FileKind::Image(ImageInfo {
-        format,
-        width,
-        height,
-        orientation: header.orientation.to_exif(),
-        frame_count,
-    }))
+    Ok(FileKind::Image(ImageInfo { format, width, height, orientation: header.orientation.to_exif(), frame_count }))
 }
 
 /// Makes a thumbnail of the first frame that fits in the requested box.
@@ -176,11 +167,7 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<FileKind, ImageError> {
 /// [`ImageError::UnsupportedFormat`] for content that is not JPEG, PNG, GIF or WebP, and
 /// any other [`ImageError`] variant as documented there. A JPEG that ends before its
 /// end-of-image marker gives [`ImageError::Corrupt`] rather than a partial thumbnail.
-pub fn make_thumbnail(
-    bytes: &[u8],
-    request: ThumbnailRequest,
-    limits: &Limits,
-) -> Result<Thumbnail, ImageError> {
+pub fn make_thumbnail(bytes: &[u8], request: ThumbnailRequest, limits: &Limits) -> Result<Thumbnail, ImageError> {
     check_file_size(bytes, limits)?;
     check_request(&request)?;
 
@@ -188,25 +175,13 @@ pub fn make_thumbnail(
     let decoded = decode::decode_first_frame(bytes, format, limits)?;
 
     let (displayed_width, displayed_height) = decoded.header.displayed_dimensions();
-    let (width, height) = fit_within(
-        displayed_width,
-        displayed_height,
-        request.width,
-        request.height,
-    );
-    let pixels =
-        resize::resize_and_orient(decoded.image, decoded.header.orientation, width, height);
+    let (width, height) = fit_within(displayed_width, displayed_height, request.width, request.height);
+    let pixels = resize::resize_and_orient(decoded.image, decoded.header.orientation, width, height);
 
     let output_format = request.format.unwrap_or(format);
     let encoded = encode::encode(&pixels, output_format, decoded.icc_profile.as_deref())?;
 
-    Ok(Thumbnail {
-        bytes: encoded,
-        width,
-        height,
-        format: output_format,
-        mime: output_format.mime(),
-    })
+    Ok(Thumbnail { bytes: encoded, width, height, format: output_format, mime: output_format.mime() })
 }
 
 /// Returns the image format of `bytes`, or the sniffed MIME type of a file that is not
@@ -233,10 +208,7 @@ fn detect_format(bytes: &[u8]) -> Result<Result<ImageFormat, &'static str>, Imag
 fn check_file_size(bytes: &[u8], limits: &Limits) -> Result<(), ImageError> {
     let size = bytes.len() as u64;
     if size > limits.max_bytes {
-        return Err(ImageError::TooLarge {
-            size,
-            limit: limits.max_bytes,
-        });
+        return Err(ImageError::TooLarge { size, limit: limits.max_bytes });
     }
     Ok(())
 }

@@ -17,12 +17,7 @@ pub const RESAMPLING_FILTER: FilterType = FilterType::Lanczos3;
 ///
 /// A missing box side is unbounded. Sides are rounded to the nearest pixel and are at
 /// least 1. The caller rejects a zero box side before calling.
-pub fn fit_within(
-    width: u32,
-    height: u32,
-    max_width: Option<u32>,
-    max_height: Option<u32>,
-) -> (u32, u32) {
+pub fn fit_within(width: u32, height: u32, max_width: Option<u32>, max_height: Option<u32>) -> (u32, u32) {
     let box_width = u64::from(max_width.unwrap_or(width).min(width));
     let box_height = u64::from(max_height.unwrap_or(height).min(height));
     let (width, height) = (u64::from(width), u64::from(height));
@@ -56,11 +51,7 @@ pub(crate) fn resize_and_orient(
     width: u32,
     height: u32,
 ) -> DynamicImage {
-    let (stored_width, stored_height) = if swaps_axes(orientation) {
-        (height, width)
-    } else {
-        (width, height)
-    };
+    let (stored_width, stored_height) = if swaps_axes(orientation) { (height, width) } else { (width, height) };
 
     let mut resized = resize_8bit(to_8bit(image), stored_width, stored_height);
     resized.apply_orientation(orientation);
@@ -186,20 +177,10 @@ mod tests {
     #[test]
     fn transparent_colour_does_not_bleed() {
         // Left half opaque white, right half fully transparent bright red.
-        let buffer = RgbaImage::from_fn(64, 8, |x, _| {
-            if x < 32 {
-                Rgba([255, 255, 255, 255])
-            } else {
-                Rgba([255, 0, 0, 0])
-            }
-        });
+        let buffer =
+            RgbaImage::from_fn(64, 8, |x, _| if x < 32 { Rgba([255, 255, 255, 255]) } else { Rgba([255, 0, 0, 0]) });
 
-        let resized = resize_and_orient(
-            DynamicImage::ImageRgba8(buffer),
-            Orientation::NoTransforms,
-            16,
-            2,
-        );
+        let resized = resize_and_orient(DynamicImage::ImageRgba8(buffer), Orientation::NoTransforms, 16, 2);
 
         for pixel in resized.to_rgba8().pixels().filter(|pixel| pixel[3] > 0) {
             assert!(pixel[1] > 240, "red bled into visible pixel {pixel:?}");
