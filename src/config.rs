@@ -65,6 +65,18 @@ pub struct SyncSettings {
     pub control_persist: Duration,
     /// Files per rsync run.
     pub batch_size: usize,
+    /// How removals reach a target whose rsync lacks `--delete-missing-args`.
+    pub delete_fallback: DeleteFallback,
+}
+
+/// How removals reach a target whose rsync is older than 3.1.0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteFallback {
+    /// They are reported as failed and stay pending.
+    None,
+    /// The parent directory of each removed path is synced with `--delete`,
+    /// which also removes files there that pressrun did not put there.
+    Directory,
 }
 
 /// How the queue hands out jobs.
@@ -192,6 +204,7 @@ enum Directive {
     SyncRetryBase,
     SyncRetryMax,
     SyncBatchSize,
+    SyncDeleteFallback,
     SshControlPersist,
     QueueLease,
     PublishBatchSize,
@@ -220,6 +233,7 @@ impl Directive {
             "syncretrybase" => Directive::SyncRetryBase,
             "syncretrymax" => Directive::SyncRetryMax,
             "syncbatchsize" => Directive::SyncBatchSize,
+            "syncdeletefallback" => Directive::SyncDeleteFallback,
             "sshcontrolpersist" => Directive::SshControlPersist,
             "queuelease" => Directive::QueueLease,
             "publishbatchsize" => Directive::PublishBatchSize,
@@ -250,6 +264,7 @@ impl Directive {
             Directive::SyncRetryBase => "SyncRetryBase",
             Directive::SyncRetryMax => "SyncRetryMax",
             Directive::SyncBatchSize => "SyncBatchSize",
+            Directive::SyncDeleteFallback => "SyncDeleteFallback",
             Directive::SshControlPersist => "SshControlPersist",
             Directive::QueueLease => "QueueLease",
             Directive::PublishBatchSize => "PublishBatchSize",
@@ -464,6 +479,19 @@ impl Builder {
             retry_max: self.seconds(Directive::SyncRetryMax, 3600),
             control_persist: self.seconds(Directive::SshControlPersist, 300),
             batch_size: self.count(Directive::SyncBatchSize, 50_000).max(1) as usize,
+            delete_fallback: self.delete_fallback(),
+        }
+    }
+
+    fn delete_fallback(&mut self) -> DeleteFallback {
+        match self.last(Directive::SyncDeleteFallback) {
+            None => DeleteFallback::None,
+            Some((_, value)) if value.eq_ignore_ascii_case("none") => DeleteFallback::None,
+            Some((_, value)) if value.eq_ignore_ascii_case("directory") => DeleteFallback::Directory,
+            Some((line, value)) => {
+                self.problem(Some(line), Directive::SyncDeleteFallback, format!("{value:?} is not none or directory"));
+                DeleteFallback::None
+            }
         }
     }
 

@@ -38,6 +38,8 @@ pub struct RunOptions {
     pub verbose: bool,
     /// Show progress bars (stderr is a terminal).
     pub progress: bool,
+    /// Try failed targets now instead of waiting for their next retry.
+    pub retry_now: bool,
 }
 
 /// Totals of a run.
@@ -131,7 +133,7 @@ pub fn run_periodic_tasks(
     let sync_options = SyncOptions {
         worker: worker.clone(),
         daemon: options.daemon,
-        force: !options.daemon,
+        retry_now: options.retry_now,
         progress: options.progress,
     };
     let syncer = Syncer::new(config, store, sync_options);

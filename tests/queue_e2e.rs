@@ -9,18 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use support::assert_trees_equal;
-use support::site::{TestSite, files_under, mt_entry};
-
-/// An export with `count` entries over several months and categories.
-fn many_entries(count: usize) -> String {
-    (0..count)
-        .map(|i| {
-            let date = format!("{:02}/{:02}/2023 {:02}:{:02}:00 AM", i % 12 + 1, i % 28 + 1, i % 12 + 1, i % 60);
-            let body = format!("Paragraph one of entry {i}.\n\nParagraph two, a little longer, of entry {i}.");
-            mt_entry(&format!("Entry {i}"), &format!("entry_{i}"), &date, ["News", "Notes", "Misc"][i % 3], &body)
-        })
-        .collect()
-}
+use support::site::{TestSite, files_under, many_entries};
 
 /// Sums "published N jobs: W written" lines from a verbose report.
 fn published_counts(report: &str) -> (usize, usize) {

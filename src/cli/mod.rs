@@ -9,6 +9,7 @@ mod init;
 mod site;
 mod status;
 mod tasks;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +46,9 @@ enum Command {
     /// List, unpublish or delete entries.
     #[command(subcommand)]
     Entry(edit::EntryCommand),
+    /// Compare each target with the site root (rsync dry run with
+    /// checksums); exits with 1 when a target differs.
+    Verify(verify::VerifyArgs),
 }
 
 /// An error caused by the input rather than by the system; exits with 2.
@@ -74,6 +78,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::RunPeriodicTasks(args) => tasks::run_periodic_tasks(&Site::open(&config_path)?, args),
         Command::Status => status::run(&Site::open(&config_path)?),
         Command::Entry(command) => edit::run(&Site::open(&config_path)?, command),
+        Command::Verify(args) => verify::run(&Site::open(&config_path)?, args),
     }
 }
 

@@ -177,6 +177,9 @@ pub struct RunArgs {
     /// Which work to do: publish, sync, or both (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "publish,sync", value_name = "KINDS")]
     workers: Vec<WorkerKind>,
+    /// Try targets that failed now, instead of waiting for their next retry.
+    #[arg(long)]
+    retry_now: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -199,6 +202,7 @@ pub fn run_periodic_tasks(site: &Site, args: RunArgs) -> anyhow::Result<ExitCode
         },
         verbose: args.verbose,
         progress: std::io::stderr().is_terminal(),
+        retry_now: args.retry_now,
     };
     let shutdown = Arc::new(AtomicBool::new(false));
     // A signal lets a daemon finish its current batch and stop cleanly.

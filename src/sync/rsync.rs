@@ -35,13 +35,20 @@ pub struct Rsync {
 /// How a run is to treat its list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// Send the listed paths; a listed path that does not exist locally is
-    /// deleted on the target (`--delete-missing-args`, with `--force` so a
-    /// removed directory goes even when the target still has files in it).
-    Transfer,
-    /// The same, as a dry run: nothing changes and the output lists what
-    /// would be sent or deleted.
-    DryRun,
+    /// Send the listed paths. With `delete_missing`, a listed path that does
+    /// not exist locally is deleted on the target (`--delete-missing-args`,
+    /// with `--force` so a removed directory goes even when the target still
+    /// has files in it); rsync 3.1.0 or newer is needed on both ends.
+    Transfer { delete_missing: bool },
+    /// The same as [`Mode::Transfer`], as a dry run: nothing changes and the
+    /// output lists what would be sent or deleted.
+    DryRun { delete_missing: bool },
+    /// The fallback for remote rsync versions without
+    /// `--delete-missing-args`: each listed directory (written `dir/.`) is
+    /// made equal to the local one, one level deep, with `--delete`. This
+    /// also removes files in those directories that pressrun did not put
+    /// there.
+    DirectoryDelete,
 }
 
 /// One line of rsync's `--out-format` output.
@@ -96,6 +103,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the remote rsync rejected `--delete-missing-args`, as rsync
+    /// versions before 3.1.0 do ("unknown option").
+    pub fn lacks_delete_missing_args(&self) -> bool {
+        matches!(self.exit, Exit::Failed(_))
+            && self.stderr.lines().any(|line| line.contains("delete-missing-args") && line.contains("unknown option"))
+    }
+
     /// Bytes sent over the wire.
     pub fn bytes(&self) -> u64 {
         self.items.iter().map(|item| item.bytes).sum()
@@ -139,34 +153,79 @@ impl Rsync {
             "--itemize-changes",
             "--8-bit-output",
             "--from0",
-            "--delete-missing-args",
-            "--force",
             "--out-format=%i %b %n",
         ]
         .into_iter()
         .map(OsString::from)
         .collect();
-        if mode == Mode::DryRun {
-            args.push("--dry-run".into());
+        match mode {
+            Mode::Transfer { delete_missing } | Mode::DryRun { delete_missing } if delete_missing => {
+                args.extend(["--delete-missing-args".into(), "--force".into()]);
+            }
+            Mode::DirectoryDelete => args.extend(["--dirs".into(), "--delete".into(), "--force".into()]),
+            _ => {}
+        }
+        // pressrun lists only files it knows changed, so rsync must not skip
+        // one whose size and time happen to match (a rewrite within the same
+        // second). A dry run instead compares contents, to find what did not
+        // arrive.
+        if matches!(mode, Mode::DryRun { .. }) {
+            args.extend(["--dry-run".into(), "--checksum".into()]);
+        } else {
+            args.push("--ignore-times".into());
         }
         let mut files_from = OsString::from("--files-from=");
         files_from.push(list);
         args.push(files_from);
-        args.push(format!("--timeout={}", self.settings.io_timeout.as_secs().max(1)).into());
-
-        if self.target.is_daemon() {
-            args.push(format!("--contimeout={}", self.settings.connect_timeout.as_secs().max(1)).into());
-            args.extend(without_remote_shell(&self.settings.options).into_iter().map(OsString::from));
-        } else if let Some(shell) = &self.remote_shell {
-            args.extend(without_remote_shell(&self.settings.options).into_iter().map(OsString::from));
-            args.push("--rsh".into());
-            args.push(shell.command_line().into());
-        } else {
-            args.extend(without_remote_shell(&self.settings.options).into_iter().map(OsString::from));
-        }
+        args.extend(self.connection_arguments());
         args.push("/".into());
         args.push(self.target.rsync_destination().into());
         args
+    }
+
+    /// Arguments for a checksum comparison of the whole site root with its
+    /// copy on the target: a recursive dry run with `--delete`, so the
+    /// output lists every missing, different and extra path.
+    pub fn verify_arguments(&self, site_root: &Path) -> Vec<OsString> {
+        let mut args: Vec<OsString> = [
+            "--archive",
+            "--dry-run",
+            "--checksum",
+            "--delete",
+            "--itemize-changes",
+            "--itemize-changes",
+            "--8-bit-output",
+            "--out-format=%i %b %n",
+        ]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+        args.extend(self.connection_arguments());
+        let mut source = site_root.as_os_str().to_os_string();
+        source.push("/");
+        args.push(source);
+        let root = site_root.to_string_lossy();
+        args.push(format!("{}{}/", self.target.rsync_destination(), root.trim_start_matches('/')).into());
+        args
+    }
+
+    /// Timeouts, the remote shell and the user's options.
+    fn connection_arguments(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec![format!("--timeout={}", self.settings.io_timeout.as_secs().max(1)).into()];
+        if self.target.is_daemon() {
+            args.push(format!("--contimeout={}", self.settings.connect_timeout.as_secs().max(1)).into());
+        }
+        args.extend(without_remote_shell(&self.settings.options).into_iter().map(OsString::from));
+        if let Some(shell) = self.remote_shell.as_ref().filter(|_| !self.target.is_daemon()) {
+            args.push("--rsh".into());
+            args.push(shell.command_line().into());
+        }
+        args
+    }
+
+    /// Runs a checksum comparison of the site root with the target's copy.
+    pub fn run_verify(&self, site_root: &Path) -> Result<Outcome, RsyncError> {
+        self.spawn_and_wait(self.verify_arguments(site_root), &|_| {}, None)
     }
 
     /// Runs rsync for `paths` (absolute paths on this machine) and waits
@@ -174,16 +233,27 @@ impl Rsync {
     /// arrives, for progress bars.
     pub fn run(&self, paths: &[Vec<u8>], mode: Mode, on_item: &(dyn Fn(&Item) + Sync)) -> Result<Outcome, RsyncError> {
         let list = self.write_list(paths)?;
+        debug!(target = %self.target, files = paths.len(), ?mode, "starting rsync");
+        self.spawn_and_wait(self.arguments(list.path(), mode), on_item, Some(list))
+    }
+
+    /// Starts rsync with `args` in its own process group and waits for it,
+    /// up to the deadline. `list` is kept until rsync ends.
+    fn spawn_and_wait(
+        &self,
+        args: Vec<OsString>,
+        on_item: &(dyn Fn(&Item) + Sync),
+        list: Option<tempfile::NamedTempFile>,
+    ) -> Result<Outcome, RsyncError> {
         let started = Instant::now();
         let mut command = Command::new(&self.settings.program);
         command
-            .args(self.arguments(list.path(), mode))
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .env("LC_ALL", "C")
             .process_group(0);
-        debug!(target = %self.target, program = %self.settings.program.display(), files = paths.len(), ?mode, "starting rsync");
         let mut child =
             command.spawn().map_err(|source| RsyncError::Spawn { program: self.settings.program.clone(), source })?;
 

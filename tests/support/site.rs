@@ -21,6 +21,8 @@ impl TestSite {
     /// Runs `pressrun init` and appends `extra` (config lines) to the config.
     pub fn new(extra: &str) -> TestSite {
         let dir = tempfile::Builder::new().prefix("pressrun-test-").tempdir().expect("temp dir");
+        // ssh targets under this directory are written by the ssh test user.
+        fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
         let site_dir = dir.path().join("site");
         let output = Command::new(PRESSRUN)
             .args(["init", "--site-url", "http://example.test/"])
@@ -131,6 +133,17 @@ pub fn mt_entry(title: &str, basename: &str, date: &str, category: &str, body: &
         "AUTHOR: tester\nTITLE: {title}\nBASENAME: {basename}\nSTATUS: Publish\nCONVERT BREAKS: __default__\n\
          {category}DATE: {date}\n-----\nBODY:\n{body}\n-----\n--------\n"
     )
+}
+
+/// An export with `count` entries over several months and categories.
+pub fn many_entries(count: usize) -> String {
+    (0..count)
+        .map(|i| {
+            let date = format!("{:02}/{:02}/2023 {:02}:{:02}:00 AM", i % 12 + 1, i % 28 + 1, i % 12 + 1, i % 60);
+            let body = format!("Paragraph one of entry {i}.\n\nParagraph two, a little longer, of entry {i}.");
+            mt_entry(&format!("Entry {i}"), &format!("entry_{i}"), &date, ["News", "Notes", "Misc"][i % 3], &body)
+        })
+        .collect()
 }
 
 /// Every file under `dir`, as sorted relative paths.
