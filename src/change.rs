@@ -75,8 +75,16 @@ pub mod keys {
         format!("list:author:{id}")
     }
 
+    /// An asset, read directly or through one of its thumbnails. The text
+    /// equals the asset's file owner key, so a page's dependency also names
+    /// the file it links to.
     pub fn asset(id: i64) -> String {
         format!("asset:{id}")
+    }
+
+    /// The list of assets attached to an entry.
+    pub fn entry_assets(id: EntryId) -> String {
+        format!("entry:{id}:assets")
     }
 }
 
@@ -255,6 +263,9 @@ pub fn commit_with(
             Touch::At(key, position) => tx.files_depending_on(key, Some(position))?,
         };
         ids.extend(found);
+        if let Touch::Whole(key) = touch {
+            ids.extend(revive_asset_files(tx, key)?);
+        }
     }
     for template_id in including_templates(snapshot, &change.templates) {
         ids.extend(tx.file_infos_of_template(template_id)?.into_iter().map(|info| info.id));
@@ -265,6 +276,24 @@ pub fn commit_with(
 
     let queued = queue_files(tx, snapshot, ids, change.include_manual, now)?;
     Ok(Queued { files: queued, clashes: reconciled.clashes })
+}
+
+/// The files of a changed asset, with any that failed (a thumbnail of a
+/// corrupt image) made active again, since the new bytes may work.
+fn revive_asset_files(tx: &mut dyn Tx, key: &str) -> Result<Vec<FileInfoId>, StoreError> {
+    let Some(asset_id) = key.strip_prefix("asset:").and_then(|id| id.parse::<i64>().ok()) else {
+        return Ok(Vec::new());
+    };
+    let mut ids = Vec::new();
+    for mut info in tx.file_infos_of_asset(asset_id)? {
+        if info.state == FileState::Failed {
+            info.state = FileState::Active;
+            info.last_error = None;
+            tx.update_file_info(&info)?;
+        }
+        ids.push(info.id);
+    }
+    Ok(ids)
 }
 
 /// Queues the given file infos, honouring each template's publish type.

@@ -95,6 +95,8 @@ pub struct AssetSettings {
     pub store_dir: PathBuf,
     /// Thumbnail widths, in pixels, made for every uploaded image.
     pub thumbnail_sizes: Vec<u32>,
+    /// The format of thumbnails; `None` keeps each image's own format.
+    pub thumbnail_format: Option<crate::asset::image::ImageFormat>,
     pub max_upload_bytes: u64,
     pub max_image_pixels: u64,
 }
@@ -210,6 +212,7 @@ enum Directive {
     PublishBatchSize,
     AssetStore,
     ThumbnailSizes,
+    ThumbnailFormat,
     MaxUploadSize,
     MaxImagePixels,
 }
@@ -239,6 +242,7 @@ impl Directive {
             "publishbatchsize" => Directive::PublishBatchSize,
             "assetstore" => Directive::AssetStore,
             "thumbnailsizes" => Directive::ThumbnailSizes,
+            "thumbnailformat" => Directive::ThumbnailFormat,
             "maxuploadsize" => Directive::MaxUploadSize,
             "maximagepixels" => Directive::MaxImagePixels,
             _ => return None,
@@ -270,6 +274,7 @@ impl Directive {
             Directive::PublishBatchSize => "PublishBatchSize",
             Directive::AssetStore => "AssetStore",
             Directive::ThumbnailSizes => "ThumbnailSizes",
+            Directive::ThumbnailFormat => "ThumbnailFormat",
             Directive::MaxUploadSize => "MaxUploadSize",
             Directive::MaxImagePixels => "MaxImagePixels",
         }
@@ -510,11 +515,33 @@ impl Builder {
             None => Vec::new(),
             Some((line, value)) => self.widths(line, &value),
         };
+        let thumbnail_format = self.thumbnail_format();
         AssetSettings {
             store_dir,
             thumbnail_sizes,
+            thumbnail_format,
             max_upload_bytes: self.count(Directive::MaxUploadSize, 50 * 1024 * 1024),
             max_image_pixels: self.count(Directive::MaxImagePixels, 50_000_000),
+        }
+    }
+
+    fn thumbnail_format(&mut self) -> Option<crate::asset::image::ImageFormat> {
+        use crate::asset::image::ImageFormat;
+        let (line, value) = self.last(Directive::ThumbnailFormat)?;
+        match value.to_ascii_lowercase().as_str() {
+            "keep" => None,
+            "jpeg" | "jpg" => Some(ImageFormat::Jpeg),
+            "png" => Some(ImageFormat::Png),
+            "gif" => Some(ImageFormat::Gif),
+            "webp" => Some(ImageFormat::WebP),
+            _ => {
+                self.problem(
+                    Some(line),
+                    Directive::ThumbnailFormat,
+                    format!("{value:?} is not keep, jpeg, png, gif or webp"),
+                );
+                None
+            }
         }
     }
 

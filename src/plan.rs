@@ -13,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 use tracing::warn;
 
 use crate::archive::{self, Period};
+use crate::asset::thumbnails::{self, ThumbnailSize};
+use crate::asset::upload;
 use crate::model::{ArchiveType, FileInfoId, PublishType, TemplateId, TemplateKind, Timestamp};
 use crate::snapshot::Snapshot;
 use crate::store::{FileInfo, FileOwner, FileState, StoreError, Tx};
@@ -40,7 +42,7 @@ pub struct PathClash {
 /// Computes every file the site should have, sorted by priority. Clashing
 /// paths are resolved in favour of the higher priority (then the older
 /// owner) and reported.
-pub fn desired_files(snapshot: &Snapshot) -> (Vec<DesiredFile>, Vec<PathClash>) {
+pub fn desired_files(snapshot: &Snapshot, requested: &HashSet<FileOwner>) -> (Vec<DesiredFile>, Vec<PathClash>) {
     let mut files = Vec::new();
     for template in &snapshot.templates {
         if template.kind == TemplateKind::Index && template.publish_type != PublishType::Disabled {
@@ -59,7 +61,7 @@ pub fn desired_files(snapshot: &Snapshot) -> (Vec<DesiredFile>, Vec<PathClash>) 
         }
         files.extend(map_files(snapshot, map));
     }
-    files.extend(asset_files(snapshot));
+    files.extend(asset_files(snapshot, requested));
     resolve_clashes(files)
 }
 
@@ -121,18 +123,37 @@ fn map_files(snapshot: &Snapshot, map: &crate::model::TemplateMap) -> Vec<Desire
     files
 }
 
-/// The original file of every asset whose bytes are stored.
-fn asset_files(snapshot: &Snapshot) -> Vec<DesiredFile> {
-    snapshot
-        .assets
-        .iter()
-        .filter(|asset| asset.hash.is_some())
-        .map(|asset| {
-            let owner = FileOwner::Asset { asset_id: asset.id };
-            let priority = archive::priority(ArchiveType::Asset, "");
-            desired(snapshot, owner, ArchiveType::Asset, None, asset.path.clone(), priority)
-        })
-        .collect()
+/// The original file of every asset whose bytes are stored, and the
+/// thumbnails of every image: the configured sizes plus any size a
+/// template asked for earlier (`requested`).
+fn asset_files(snapshot: &Snapshot, requested: &HashSet<FileOwner>) -> Vec<DesiredFile> {
+    let mut files = Vec::new();
+    let configured = upload::configured_sizes(&snapshot.settings.thumbnail_sizes);
+    for asset in snapshot.assets.iter().filter(|asset| asset.hash.is_some()) {
+        let owner = FileOwner::Asset { asset_id: asset.id };
+        let priority = archive::priority(ArchiveType::Asset, "");
+        files.push(desired(snapshot, owner, ArchiveType::Asset, None, asset.path.clone(), priority));
+
+        let mut sizes: Vec<ThumbnailSize> =
+            configured.iter().map(|size| thumbnails::normalized(asset, *size)).collect();
+        for owner in requested {
+            if let FileOwner::Thumbnail { asset_id, width, height } = owner {
+                if *asset_id == asset.id {
+                    sizes.push(ThumbnailSize { width: *width, height: *height });
+                }
+            }
+        }
+        sizes.sort();
+        sizes.dedup();
+        for size in sizes {
+            let Some(path) = thumbnails::thumbnail_path(asset, size, snapshot.settings.thumbnail_format) else {
+                continue;
+            };
+            let priority = archive::priority(ArchiveType::Thumbnail, "");
+            files.push(desired(snapshot, size.owner(asset.id), ArchiveType::Thumbnail, None, path, priority));
+        }
+    }
+    files
 }
 
 fn resolve_clashes(mut files: Vec<DesiredFile>) -> (Vec<DesiredFile>, Vec<PathClash>) {
@@ -162,14 +183,17 @@ pub struct Reconciled {
     pub clashes: Vec<PathClash>,
 }
 
-/// Brings the stored file infos in line with `snapshot`. Thumbnails are
-/// recorded while rendering, not planned here, so they are left alone
-/// unless their asset is gone.
+/// Brings the stored file infos in line with `snapshot`. Thumbnails that
+/// templates asked for stay while their asset exists.
 pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, StoreError> {
-    let (desired, clashes) = desired_files(snapshot);
-    let mut wanted: HashMap<String, DesiredFile> = desired.into_iter().map(|file| (file.owner.key(), file)).collect();
     let existing = tx.file_infos()?;
-    let asset_ids: HashSet<_> = snapshot.assets.iter().map(|asset| asset.id).collect();
+    let requested: HashSet<FileOwner> = existing
+        .iter()
+        .filter(|info| matches!(info.owner, FileOwner::Thumbnail { .. }) && info.state != FileState::Retired)
+        .map(|info| info.owner.clone())
+        .collect();
+    let (desired, clashes) = desired_files(snapshot, &requested);
+    let mut wanted: HashMap<String, DesiredFile> = desired.into_iter().map(|file| (file.owner.key(), file)).collect();
 
     // Free every path that is changing first, so that two files swapping
     // paths never trip the unique index on the way.
@@ -177,8 +201,6 @@ pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, Sto
     let mut result = Reconciled { clashes, ..Reconciled::default() };
     for mut info in existing {
         let key = info.owner.key();
-        let keep_thumbnail =
-            matches!(info.owner, FileOwner::Thumbnail { asset_id, .. } if asset_ids.contains(&asset_id));
         match wanted.remove(&key) {
             Some(file) => {
                 if needs_update(&info, &file) {
@@ -190,7 +212,7 @@ pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, Sto
                     updates.push((info, file, moved));
                 }
             }
-            None if keep_thumbnail || info.state == FileState::Retired => {}
+            None if info.state == FileState::Retired => {}
             None => retire(tx, info, &mut result)?,
         }
     }

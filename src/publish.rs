@@ -17,12 +17,16 @@ use rayon::prelude::*;
 use tracing::{debug, error, info_span, warn};
 
 use crate::archive::DELETE_TIER;
+use crate::asset::image::{self, Limits, ThumbnailRequest};
+use crate::asset::thumbnails::{self, ThumbnailSize};
 use crate::blob::BlobStore;
+use crate::change::keys;
+use crate::config::Config;
 use crate::model::{ArchiveType, PublishType, Template, Timestamp};
 use crate::render::{RenderError, Renderer};
 use crate::site_root::{RelPath, SiteIoError, SiteRoot};
 use crate::snapshot::{SiteSettings, Snapshot};
-use crate::store::{Dep, FileInfo, FileOwner, FileState, Job, JobOutcome, Store, StoreError, Tx};
+use crate::store::{Asset, Dep, FileInfo, FileOwner, FileState, Job, JobOutcome, Store, StoreError, Tx};
 use crate::time::now;
 
 /// Attempts before a failing job is given up.
@@ -62,7 +66,7 @@ enum Outcome {
         info: FileInfo,
         path: String,
         hash: String,
-        deps: Vec<Dep>,
+        produced: Produced,
         wrote: bool,
         changed: bool,
     },
@@ -101,6 +105,7 @@ pub struct Publisher<'a> {
     site: SiteRoot,
     settings: SiteSettings,
     blobs: BlobStore,
+    limits: Limits,
     worker: String,
     lease: Duration,
     batch_size: usize,
@@ -110,14 +115,22 @@ pub struct Publisher<'a> {
 impl<'a> Publisher<'a> {
     pub fn new(
         store: &'a Store,
-        site: SiteRoot,
+        config: &Config,
         settings: SiteSettings,
-        blobs: BlobStore,
         worker: String,
-        lease: Duration,
         batch_size: usize,
     ) -> Publisher<'a> {
-        Publisher { store, site, settings, blobs, worker, lease, batch_size, cache: None }
+        Publisher {
+            store,
+            site: SiteRoot::new(&config.site_path),
+            settings,
+            blobs: BlobStore::new(&config.assets.store_dir),
+            limits: Limits { max_bytes: config.assets.max_upload_bytes, max_pixels: config.assets.max_image_pixels },
+            worker,
+            lease: config.queue.lease,
+            batch_size,
+            cache: None,
+        }
     }
 
     /// Claims and publishes one batch. Returns `None` when no job was ready.
@@ -258,12 +271,13 @@ impl<'a> Publisher<'a> {
             Ok(rel) => rel,
             Err(error) => return fail(Some(info), error.to_string(), true),
         };
-        let (bytes, deps) = match self.produce(snapshot, renderer, &info) {
+        let produced = match self.produce_guarded(snapshot, renderer, &info) {
             Ok(produced) => produced,
             Err(ProduceError { message, permanent }) => return fail(Some(info), message, permanent),
         };
+        let bytes = &produced.bytes;
 
-        let hash = blake3::hash(&bytes).to_hex().to_string();
+        let hash = blake3::hash(bytes).to_hex().to_string();
         let on_disk = match self.site.read(&rel) {
             Ok(existing) => existing,
             Err(error) => return fail(Some(info), crate::error_chain(&error), false),
@@ -272,11 +286,23 @@ impl<'a> Publisher<'a> {
         let recorded_equal = info.content_hash.as_deref() == Some(hash.as_str())
             && info.published_path.as_deref() == Some(path.as_str());
         if !disk_equal {
-            if let Err(error) = self.site.write_atomic(&rel, &bytes) {
+            if let Err(error) = self.site.write_atomic(&rel, bytes) {
                 return fail(Some(info), crate::error_chain(&error), false);
             }
         }
-        Outcome::Published { info, path, hash, deps, wrote: !disk_equal, changed: !(disk_equal && recorded_equal) }
+        Outcome::Published { info, path, hash, produced, wrote: !disk_equal, changed: !(disk_equal && recorded_equal) }
+    }
+
+    /// [`Publisher::produce`], with a panic in a decoder or a template
+    /// function turned into a failure of this one job.
+    fn produce_guarded(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        renderer: &Renderer,
+        info: &FileInfo,
+    ) -> Result<Produced, ProduceError> {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.produce(snapshot, renderer, info)));
+        result.unwrap_or_else(|_| Err(ProduceError::permanent("producing the file panicked; see the log".to_string())))
     }
 
     /// The bytes of a file and what it depended on.
@@ -285,28 +311,47 @@ impl<'a> Publisher<'a> {
         snapshot: &Arc<Snapshot>,
         renderer: &Renderer,
         info: &FileInfo,
-    ) -> Result<(Vec<u8>, Vec<Dep>), ProduceError> {
+    ) -> Result<Produced, ProduceError> {
         match &info.owner {
             FileOwner::Asset { asset_id } => {
-                let asset = snapshot
-                    .assets
-                    .iter()
-                    .find(|a| a.id == *asset_id)
-                    .ok_or_else(|| ProduceError::permanent(format!("asset {asset_id} no longer exists")))?;
-                let hash = asset
-                    .hash
-                    .as_deref()
-                    .ok_or_else(|| ProduceError::permanent(format!("asset {} has no stored bytes yet", asset.name)))?;
-                let bytes =
-                    self.blobs.read(hash).map_err(|error| ProduceError::transient(crate::error_chain(&error)))?;
-                Ok((bytes, vec![Dep::whole(crate::change::keys::asset(*asset_id))]))
+                let asset = find_asset(snapshot, *asset_id)?;
+                let bytes = self.asset_bytes(asset)?;
+                Ok(Produced { bytes, deps: vec![Dep::whole(keys::asset(*asset_id))], thumbnails: Vec::new() })
             }
-            FileOwner::Thumbnail { .. } => Err(ProduceError::permanent("thumbnails are not supported yet".to_string())),
-            _ => renderer.render(snapshot, info).map(|rendered| (rendered.bytes, rendered.deps)).map_err(|error| {
-                let permanent = matches!(error, RenderError::Template { .. } | RenderError::NoTemplate { .. });
-                ProduceError { message: error.to_string(), permanent }
-            }),
+            FileOwner::Thumbnail { asset_id, width, height } => {
+                let asset = find_asset(snapshot, *asset_id)?;
+                let source = self.asset_bytes(asset)?;
+                let bound = |value: u32| (value > 0).then_some(value);
+                let format = thumbnails::output_format(asset, snapshot.settings.thumbnail_format);
+                let request = ThumbnailRequest { width: bound(*width), height: bound(*height), format };
+                let thumbnail = image::make_thumbnail(&source, request, &self.limits)
+                    .map_err(|error| ProduceError::permanent(format!("{}: {error}", asset.path)))?;
+                Ok(Produced {
+                    bytes: thumbnail.bytes,
+                    deps: vec![Dep::whole(keys::asset(*asset_id))],
+                    thumbnails: Vec::new(),
+                })
+            }
+            _ => renderer
+                .render(snapshot, info)
+                .map(|rendered| Produced {
+                    bytes: rendered.bytes,
+                    deps: rendered.deps,
+                    thumbnails: rendered.thumbnails,
+                })
+                .map_err(|error| {
+                    let permanent = matches!(error, RenderError::Template { .. } | RenderError::NoTemplate { .. });
+                    ProduceError { message: error.to_string(), permanent }
+                }),
         }
+    }
+
+    fn asset_bytes(&self, asset: &Asset) -> Result<Vec<u8>, ProduceError> {
+        let hash = asset
+            .hash
+            .as_deref()
+            .ok_or_else(|| ProduceError::permanent(format!("asset {} has no stored bytes yet", asset.path)))?;
+        self.blobs.read(hash).map_err(|error| ProduceError::transient(crate::error_chain(&error)))
     }
 
     /// Records every outcome in one transaction.
@@ -314,6 +359,7 @@ impl<'a> Publisher<'a> {
         let now = now();
         let mut report = BatchReport::default();
         let mut published_templates = HashSet::new();
+        let mut failed_thumbnails = Vec::new();
         for (job, outcome, removals) in results {
             for path in &removals.paths {
                 tx.mark_pending(path, DELETE_TIER, now)?;
@@ -321,7 +367,7 @@ impl<'a> Publisher<'a> {
             }
             report.removed += removals.paths.len().min(1);
             match outcome {
-                Outcome::Published { mut info, path, hash, deps, wrote, changed } => {
+                Outcome::Published { mut info, path, hash, produced, wrote, changed } => {
                     if changed {
                         tx.mark_pending(&path, info.tier, now)?;
                     }
@@ -334,7 +380,8 @@ impl<'a> Publisher<'a> {
                     info.content_hash = Some(hash);
                     info.last_error = None;
                     tx.update_file_info(&info)?;
-                    tx.set_deps(info.id, &deps)?;
+                    tx.set_deps(info.id, &produced.deps)?;
+                    self.add_thumbnails(tx, &produced.thumbnails, now)?;
                     complete(tx, &job, &self.worker)?;
                 }
                 Outcome::Removed { info } => {
@@ -352,7 +399,24 @@ impl<'a> Publisher<'a> {
                     let path = info.as_ref().and_then(|i| i.path.clone()).unwrap_or_default();
                     error!(job = job.id, path, %error, "publishing failed");
                     report.failures.push((path, error.clone()));
+                    if let Some(failed) =
+                        info.as_ref().filter(|i| permanent && matches!(i.owner, FileOwner::Thumbnail { .. }))
+                    {
+                        failed_thumbnails.push(failed.owner.key());
+                    }
                     record_failure(tx, &job, &self.worker, info, &error, permanent, now)?;
+                }
+            }
+        }
+        // Pages that show a thumbnail that cannot be made link to the
+        // original instead; their dependencies are all recorded by now.
+        if !failed_thumbnails.is_empty() {
+            crate::change::bump_content_version(tx)?;
+        }
+        for key in failed_thumbnails {
+            for page in tx.files_depending_on(&key, None)? {
+                if let Some(page) = tx.file_info(page)? {
+                    tx.enqueue(page.id, page.priority, now)?;
                 }
             }
         }
@@ -362,6 +426,69 @@ impl<'a> Publisher<'a> {
         bump_sync_version(tx)?;
         Ok(report)
     }
+}
+
+impl Publisher<'_> {
+    /// Makes sure each thumbnail a page links to has a file info and, when
+    /// it is new, a job; the sync holds the page back until it is published.
+    fn add_thumbnails(
+        &self,
+        tx: &mut dyn Tx,
+        requested: &[(i64, ThumbnailSize)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        for (asset_id, size) in requested {
+            let owner = size.owner(*asset_id);
+            if tx.file_info_by_owner(&owner)?.is_some() {
+                continue;
+            }
+            let Some(asset) = tx.asset(*asset_id)? else { continue };
+            let Some(path) = thumbnails::thumbnail_path(&asset, *size, self.settings.thumbnail_format) else {
+                continue;
+            };
+            if let Some(other) = tx.file_info_by_path(&path)? {
+                warn!(
+                    path,
+                    owner = other.owner.key(),
+                    "a thumbnail's path is taken by another file; the thumbnail is not made"
+                );
+                continue;
+            }
+            let info = FileInfo {
+                id: 0,
+                owner,
+                archive_type: ArchiveType::Thumbnail,
+                template_id: None,
+                url: crate::archive::url_for(&self.settings.url, &path),
+                path: Some(path),
+                published_path: None,
+                content_hash: None,
+                priority: crate::archive::priority(ArchiveType::Thumbnail, ""),
+                tier: crate::archive::tier(ArchiveType::Thumbnail),
+                state: FileState::Active,
+                last_error: None,
+            };
+            let id = tx.insert_file_info(&info)?;
+            tx.enqueue(id, info.priority, now)?;
+        }
+        Ok(())
+    }
+}
+
+/// What producing a file gave.
+#[derive(Debug)]
+struct Produced {
+    bytes: Vec<u8>,
+    deps: Vec<Dep>,
+    thumbnails: Vec<(i64, ThumbnailSize)>,
+}
+
+fn find_asset(snapshot: &Snapshot, asset_id: i64) -> Result<&Asset, ProduceError> {
+    snapshot
+        .assets
+        .iter()
+        .find(|asset| asset.id == asset_id)
+        .ok_or_else(|| ProduceError::permanent(format!("asset {asset_id} no longer exists")))
 }
 
 /// A placeholder for a job whose file info was deleted meanwhile.

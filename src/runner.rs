@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use tracing::{error, info, warn};
 
-use crate::blob::BlobStore;
 use crate::change::{self, ChangeSet};
 use crate::config::Config;
 use crate::model::Status;
@@ -126,10 +125,8 @@ pub fn run_periodic_tasks(
         info!(removed, "removed temporary files left by an interrupted run");
     }
 
-    let blobs = BlobStore::new(&config.assets.store_dir);
     let batch_size = options.load.unwrap_or(config.queue.batch_size).max(1);
-    let mut publisher =
-        Publisher::new(store, site, settings.clone(), blobs, worker.clone(), config.queue.lease, batch_size);
+    let mut publisher = Publisher::new(store, config, settings.clone(), worker.clone(), batch_size);
     let sync_options = SyncOptions {
         worker: worker.clone(),
         daemon: options.daemon,

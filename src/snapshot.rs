@@ -23,6 +23,10 @@ pub struct SiteSettings {
     /// Ends with `/`.
     pub url: String,
     pub time_zone: SiteTimeZone,
+    /// Thumbnail widths made for every image asset.
+    pub thumbnail_sizes: Vec<u32>,
+    /// The format thumbnails are written in; `None` keeps each image's own.
+    pub thumbnail_format: Option<crate::asset::image::ImageFormat>,
 }
 
 /// The position of an entry in date order, as text that sorts the same way:
@@ -69,6 +73,8 @@ pub struct Snapshot {
     pub templates: Vec<Template>,
     pub maps: Vec<TemplateMap>,
     pub assets: Vec<Asset>,
+    /// Owner keys of thumbnails that could not be made.
+    pub failed_thumbnails: std::collections::HashSet<String>,
     entry_index: HashMap<EntryId, (EntryKind, usize)>,
     /// Indexes into `entries` (newest first) per archive period label.
     pub by_period: HashMap<(ArchiveType, String), Vec<usize>>,
@@ -93,6 +99,12 @@ impl Snapshot {
         let templates = tx.templates()?;
         let maps = tx.template_maps()?;
         let assets = tx.assets()?;
+        let failed_thumbnails = tx
+            .file_infos()?
+            .into_iter()
+            .filter(|info| info.state == crate::store::FileState::Failed)
+            .map(|info| info.owner.key())
+            .collect();
 
         let mut snapshot = Snapshot {
             settings,
@@ -104,6 +116,7 @@ impl Snapshot {
             templates,
             maps,
             assets,
+            failed_thumbnails,
             entry_index: HashMap::new(),
             by_period: HashMap::new(),
             by_category: HashMap::new(),

@@ -1,7 +1,11 @@
-//! Uploaded assets: content sniffing, image inspection and thumbnails.
+//! Uploaded assets: names, content sniffing, image inspection and thumbnails.
 //!
-//! Every function here is pure. It takes the uploaded bytes and returns values, with no
-//! file system or network access, so the queue decides where files go and when to retry.
+//! Everything here except [`upload`] is pure: it takes bytes or records and
+//! returns values, with no file system or store access, so the queue
+//! decides where files go and when to retry.
 
 pub mod image;
+pub mod names;
 pub mod sniff;
+pub mod thumbnails;
+pub mod upload;

@@ -4,6 +4,7 @@
 //! failed (a job, a target, a database or file error); 2 for bad input: an
 //! invalid config file, command-line arguments or input file.
 
+mod assets;
 mod edit;
 mod init;
 mod site;
@@ -46,6 +47,11 @@ enum Command {
     /// List, unpublish or delete entries.
     #[command(subcommand)]
     Entry(edit::EntryCommand),
+    /// Store files (images, documents) and queue them and their thumbnails.
+    Upload(assets::UploadArgs),
+    /// List or delete uploaded files.
+    #[command(subcommand)]
+    Asset(assets::AssetCommand),
     /// Compare each target with the site root (rsync dry run with
     /// checksums); exits with 1 when a target differs.
     Verify(verify::VerifyArgs),
@@ -79,6 +85,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status => status::run(&Site::open(&config_path)?),
         Command::Entry(command) => edit::run(&Site::open(&config_path)?, command),
         Command::Verify(args) => verify::run(&Site::open(&config_path)?, args),
+        Command::Upload(args) => assets::upload(&Site::open(&config_path)?, args),
+        Command::Asset(command) => assets::asset(&Site::open(&config_path)?, command),
     }
 }
 

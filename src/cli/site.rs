@@ -18,8 +18,9 @@ pub struct Site {
 
 impl Site {
     /// Loads the config (printing its warnings), opens the store, and
-    /// queues every file when the site's name, URL, root or time zone
-    /// changed since the last command, since every page shows them.
+    /// queues every file when the site's name, URL, root, time zone or
+    /// thumbnail settings changed since the last command, since every page
+    /// may show them.
     pub fn open(config_path: &Path) -> anyhow::Result<Site> {
         let loaded = Config::load(config_path)?;
         for warning in &loaded.warnings {
@@ -38,6 +39,8 @@ impl Site {
             name: self.config.site_name.clone(),
             url: self.config.site_url.clone(),
             time_zone: self.config.time_zone,
+            thumbnail_sizes: self.config.assets.thumbnail_sizes.clone(),
+            thumbnail_format: self.config.assets.thumbnail_format,
         }
     }
 

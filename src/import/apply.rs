@@ -69,7 +69,7 @@ pub fn apply(
             Err(ImportItemError::Store(error)) => return Err(error),
         }
     }
-    for asset in &batch.assets {
+    for asset in batch.assets.iter().chain(&referenced_images(&batch.entries)) {
         importer.asset(asset, &mut report)?;
     }
 
@@ -316,7 +316,15 @@ impl Importer<'_> {
             });
             return Ok(());
         };
-        if self.tx.asset_by_path(&path)?.is_some() {
+        let entry_id = match &imported.parent_key {
+            Some(key) => self.tx.entry_by_source_key(key)?.map(|entry| entry.id),
+            None => None,
+        };
+        if let Some(mut existing) = self.tx.asset_by_path(&path)? {
+            if existing.entry_id.is_none() && entry_id.is_some() {
+                existing.entry_id = entry_id;
+                self.tx.update_asset(&existing)?;
+            }
             return Ok(());
         }
         let name = path.rsplit('/').next().unwrap_or(&path).to_string();
@@ -330,7 +338,7 @@ impl Importer<'_> {
             height: None,
             hash: None,
             source_url: Some(imported.url.clone()),
-            entry_id: None,
+            entry_id,
             created_on: self.now,
         };
         self.tx.insert_asset(&asset, Some(&imported.source_key))?;
@@ -348,6 +356,52 @@ fn asset_path(url: &str) -> Option<String> {
     let path = path.split(['?', '#']).next()?;
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?.into_owned();
     RelPath::new(decoded.trim_matches('/')).ok().map(|rel| rel.to_string())
+}
+
+/// Images that Movable Type entries show (`<img src>` in the body or
+/// extended body), as asset records of those entries. WXR files list
+/// their images as attachments instead.
+fn referenced_images(entries: &[ImportedEntry]) -> Vec<ImportedAsset> {
+    let mut assets = Vec::new();
+    for entry in entries.iter().filter(|entry| entry.source_key.starts_with("mt:")) {
+        for html in [&entry.body, &entry.extended] {
+            for url in image_sources(html) {
+                assets.push(ImportedAsset {
+                    position: entry.position,
+                    source_key: format!("img:{url}"),
+                    title: String::new(),
+                    parent_key: Some(entry.source_key.clone()),
+                    url,
+                });
+            }
+        }
+    }
+    assets
+}
+
+/// The `src` values of the `<img>` tags in `html`.
+fn image_sources(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut sources = Vec::new();
+    let mut rest = 0;
+    while let Some(start) = lower[rest..].find("<img") {
+        let tag_start = rest + start;
+        let tag_end = lower[tag_start..].find('>').map_or(lower.len(), |end| tag_start + end);
+        let tag = &html[tag_start..tag_end];
+        if let Some(at) = tag.to_ascii_lowercase().find("src=") {
+            let value = &tag[at + 4..];
+            let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'');
+            let source = match quote {
+                Some(q) => value[1..].split(q).next().unwrap_or(""),
+                None => value.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or(""),
+            };
+            if !source.is_empty() && !source.starts_with("data:") {
+                sources.push(source.to_string());
+            }
+        }
+        rest = tag_end;
+    }
+    sources
 }
 
 fn same_content(a: &Entry, b: &Entry) -> bool {
@@ -398,6 +452,13 @@ fn order_parents_first(entries: &[ImportedEntry]) -> Vec<&ImportedEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_sources_are_found() {
+        let html =
+            r#"<p><IMG alt="x" src="http://a.test/i/one.jpg"> text <img src='/two.png' /><img src=three.gif></p>"#;
+        assert_eq!(image_sources(html), vec!["http://a.test/i/one.jpg", "/two.png", "three.gif"]);
+    }
 
     #[test]
     fn asset_paths_come_from_urls() {

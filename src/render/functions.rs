@@ -6,6 +6,8 @@
 //! | `categories()` | function | every category, parents before children |
 //! | `archives(type="monthly")` | function | periods with entries, newest first |
 //! | `pages()` | function | published pages by title |
+//! | `thumbnail(asset, width=, height=)` | function | the URL of a thumbnail that fits the box |
+//! | `asset(path)` | function | the asset at a path under the site root, or none |
 //! | `date(format)` | filter | an RFC 3339 date formatted with strftime codes |
 //! | `striptags` | filter | text without HTML tags |
 //! | `words(n)` | filter | the first `n` words of a text |
@@ -14,11 +16,12 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use minijinja::value::Value;
+use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State};
 
-use super::objects::{self, CategoryObj, EntryList, PeriodObj, RenderCtx};
+use super::objects::{self, AssetObj, CategoryObj, EntryList, PeriodObj, RenderCtx};
 use super::{CTX_NAME, text};
+use crate::asset::thumbnails::{self, ThumbnailSize};
 use crate::change::keys;
 use crate::model::{CategoryId, EntryKind};
 
@@ -27,6 +30,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("categories", categories);
     env.add_function("archives", archives);
     env.add_function("pages", pages);
+    env.add_function("thumbnail", thumbnail);
+    env.add_function("asset", asset);
     env.add_filter("date", date);
     env.add_filter("striptags", striptags);
     env.add_filter("words", words);
@@ -114,6 +119,49 @@ fn pages(state: &State) -> Result<Value, Error> {
     let ctx = render_ctx(state)?;
     ctx.record_whole(keys::PAGES);
     Ok(EntryList::value(&ctx, EntryKind::Page, (0..ctx.snapshot.pages.len()).collect()))
+}
+
+/// The asset at `path` under the site root, or none.
+fn asset(state: &State, path: String) -> Result<Value, Error> {
+    let ctx = render_ctx(state)?;
+    let path = path.trim_start_matches('/');
+    Ok(match ctx.snapshot.assets.iter().position(|asset| asset.path == path) {
+        Some(index) => AssetObj::value(&ctx, index),
+        None => Value::from(()),
+    })
+}
+
+/// The URL of a thumbnail of `asset` that fits in `width` × `height`
+/// pixels (either may be left out). The page depends on the asset, and
+/// the publisher makes the thumbnail's file and job. For an asset that is
+/// not an image, has no bytes yet, or whose thumbnail could not be made
+/// (a corrupt image), the asset's own URL.
+fn thumbnail(state: &State, asset: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let ctx = render_ctx(state)?;
+    let width: Option<u32> = kwargs.get("width")?;
+    let height: Option<u32> = kwargs.get("height")?;
+    kwargs.assert_all_used()?;
+    let index = match asset.downcast_object_ref::<AssetObj>() {
+        Some(object) => object.index,
+        None => {
+            let path = asset.as_str().unwrap_or_default().trim_start_matches('/').to_string();
+            let found = ctx.snapshot.assets.iter().position(|a| a.path == path);
+            found.ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("thumbnail(): no asset {path:?}")))?
+        }
+    };
+    let stored = &ctx.snapshot.assets[index];
+    ctx.record_whole(keys::asset(stored.id));
+    let size = thumbnails::normalized(stored, ThumbnailSize { width: width.unwrap_or(0), height: height.unwrap_or(0) });
+    let site_url = &ctx.snapshot.settings.url;
+    let failed = ctx.snapshot.failed_thumbnails.contains(&size.owner(stored.id).key());
+    let thumbnail_path = thumbnails::thumbnail_path(stored, size, ctx.snapshot.settings.thumbnail_format)
+        .filter(|_| stored.hash.is_some() && (size.width > 0 || size.height > 0) && !failed);
+    let Some(path) = thumbnail_path else {
+        return Ok(Value::from(crate::archive::url_for(site_url, &stored.path)));
+    };
+    ctx.record_whole(size.owner(stored.id).key());
+    ctx.request_thumbnail(stored.id, size);
+    Ok(Value::from(crate::archive::url_for(site_url, &path)))
 }
 
 /// Formats an RFC 3339 date (as entries give them) with strftime codes,

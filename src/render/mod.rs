@@ -43,6 +43,8 @@ pub enum RenderError {
 pub struct Rendered {
     pub bytes: Vec<u8>,
     pub deps: Vec<Dep>,
+    /// Thumbnails the file links to.
+    pub thumbnails: Vec<(i64, crate::asset::thumbnails::ThumbnailSize)>,
 }
 
 /// Compiled templates.
@@ -99,7 +101,7 @@ impl Renderer {
             path,
             message: describe(&error),
         })?;
-        Ok(Rendered { bytes: output.into_bytes(), deps: ctx.deps() })
+        Ok(Rendered { bytes: output.into_bytes(), deps: ctx.deps(), thumbnails: ctx.thumbnails() })
     }
 }
 

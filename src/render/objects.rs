@@ -12,23 +12,27 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
 use super::text;
 use crate::archive::{self, Period};
+use crate::asset::thumbnails::{self, ThumbnailSize};
 use crate::change::keys;
 use crate::model::{ArchiveType, CategoryId, EntryKind};
 use crate::snapshot::{EntryView, Snapshot};
-use crate::store::Dep;
+use crate::store::{Asset, Dep};
 
 /// Per-render state: the snapshot being rendered and the dependencies read.
 #[derive(Debug)]
 pub struct RenderCtx {
     pub snapshot: Arc<Snapshot>,
     deps: Mutex<BTreeSet<Dep>>,
+    /// Thumbnails the page links to, so the publisher makes sure each has
+    /// a file (and a job) of its own.
+    thumbnails: Mutex<BTreeSet<(i64, ThumbnailSize)>>,
 }
 
 impl Object for RenderCtx {}
 
 impl RenderCtx {
     pub fn new(snapshot: Arc<Snapshot>) -> Arc<RenderCtx> {
-        Arc::new(RenderCtx { snapshot, deps: Mutex::new(BTreeSet::new()) })
+        Arc::new(RenderCtx { snapshot, deps: Mutex::new(BTreeSet::new()), thumbnails: Mutex::new(BTreeSet::new()) })
     }
 
     pub fn record(&self, dep: Dep) {
@@ -46,6 +50,15 @@ impl RenderCtx {
     /// The dependencies recorded so far, without duplicates.
     pub fn deps(&self) -> Vec<Dep> {
         self.deps.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+    }
+
+    pub fn request_thumbnail(&self, asset_id: i64, size: ThumbnailSize) {
+        self.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).insert((asset_id, size));
+    }
+
+    /// The thumbnails requested so far.
+    pub fn thumbnails(&self) -> Vec<(i64, ThumbnailSize)> {
+        self.thumbnails.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect()
     }
 }
 
@@ -188,6 +201,26 @@ impl EntryObj {
     }
 }
 
+impl EntryObj {
+    /// Assets attached to the entry (with `images_only`, the images), in
+    /// upload order.
+    fn assets(&self, images_only: bool) -> Value {
+        let id = self.view().entry.id;
+        self.ctx.record_whole(keys::entry_assets(id));
+        let assets: Vec<Value> = self
+            .ctx
+            .snapshot
+            .assets
+            .iter()
+            .enumerate()
+            .filter(|(_, asset)| asset.entry_id == Some(id) && asset.hash.is_some())
+            .filter(|(_, asset)| !images_only || thumbnails::asset_format(asset).is_some())
+            .map(|(index, _)| AssetObj::value(&self.ctx, index))
+            .collect();
+        Value::from(assets)
+    }
+}
+
 fn body_html(view: &EntryView) -> &str {
     view.body_html.get_or_init(|| text::to_html(&view.entry.body, view.entry.text_filter))
 }
@@ -200,6 +233,7 @@ impl Object for EntryObj {
             "comments" | "comment_count" => Some(self.comments_value(key)),
             "previous" => Some(self.neighbour(true)),
             "next" => Some(self.neighbour(false)),
+            "assets" | "images" => Some(self.assets(key == "images")),
             _ => self.meta_value(key),
         }
     }
@@ -286,6 +320,50 @@ impl Object for CategoryObj {
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Str(CATEGORY_FIELDS)
+    }
+}
+
+/// An uploaded file.
+#[derive(Debug)]
+pub struct AssetObj {
+    ctx: Arc<RenderCtx>,
+    /// Index into the snapshot's assets.
+    pub index: usize,
+}
+
+const ASSET_FIELDS: &[&str] = &["id", "name", "url", "path", "mime", "size", "width", "height", "is_image"];
+
+impl AssetObj {
+    pub fn value(ctx: &Arc<RenderCtx>, index: usize) -> Value {
+        Value::from_object(AssetObj { ctx: ctx.clone(), index })
+    }
+
+    pub fn asset(&self) -> &Asset {
+        &self.ctx.snapshot.assets[self.index]
+    }
+}
+
+impl Object for AssetObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let asset = self.asset();
+        self.ctx.record_whole(keys::asset(asset.id));
+        let value = match key.as_str()? {
+            "id" => Value::from(asset.id),
+            "name" => Value::from(asset.name.clone()),
+            "url" => Value::from(archive::url_for(&self.ctx.snapshot.settings.url, &asset.path)),
+            "path" => Value::from(asset.path.clone()),
+            "mime" => Value::from(asset.mime.clone()),
+            "size" => Value::from(asset.size),
+            "width" => asset.width.map(Value::from).unwrap_or_default(),
+            "height" => asset.height.map(Value::from).unwrap_or_default(),
+            "is_image" => Value::from(thumbnails::asset_format(asset).is_some()),
+            _ => return None,
+        };
+        Some(value)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(ASSET_FIELDS)
     }
 }
 

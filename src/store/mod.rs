@@ -169,6 +169,9 @@ pub trait SyncTx {
     fn mark_pending_for(&mut self, target: &str, path: &str, tier: u8, now: Timestamp) -> Result<()>;
     /// Pending paths of a target in sync order: tier, then path.
     fn pending(&mut self, target: &str, limit: usize) -> Result<Vec<PendingFile>>;
+    /// Pending paths of a target that must wait: pages that link to an
+    /// asset or thumbnail whose own job has not run yet.
+    fn held_paths(&mut self, target: &str) -> Result<Vec<String>>;
     /// Clears the given paths for `target`, each only if its version is
     /// still the one that was synced.
     fn clear_pending(&mut self, target: &str, files: &[PendingFile]) -> Result<usize>;

@@ -61,7 +61,17 @@ impl<'a> TargetPass<'a> {
         let mut result = TargetResult::UpToDate;
         for _ in 0..MAX_ROUNDS {
             let name = self.rsync.target.name.clone();
-            let pending = self.syncer.store.read(|tx| tx.pending(&name, self.syncer.config.sync.batch_size))?;
+            let (mut pending, held) = self.syncer.store.read(|tx| {
+                Ok::<_, crate::store::StoreError>((
+                    tx.pending(&name, self.syncer.config.sync.batch_size)?,
+                    tx.held_paths(&name)?,
+                ))
+            })?;
+            if !held.is_empty() {
+                info!(held = held.len(), "pages wait for the files they link to");
+                let held: HashSet<String> = held.into_iter().collect();
+                pending.retain(|file| !held.contains(&file.path));
+            }
             if pending.is_empty() {
                 break;
             }

@@ -9,7 +9,7 @@ use super::ImageFormat;
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     /// The file is larger than `Limits::max_bytes`.
-    #[error("file is {size} bytes, more than the limit of {limit} bytes")]
+    #[error("file is {size} bytes, more than the limit of {limit} bytes (MaxUploadSize)")]
     TooLarge { size: u64, limit: u64 },
 
     /// The header declares more pixels than `Limits::max_pixels`. `width` and `height`
@@ -17,7 +17,7 @@ pub enum ImageError {
     /// is decoded, so a decompression bomb is rejected here.
     #[error(
         "image is {width}x{height} pixels, more than the limit of {limit} pixels; \
-         raise Limits::max_pixels to accept it"
+         raise MaxImagePixels to accept it"
     )]
     TooManyPixels { width: u32, height: u32, limit: u64 },
 

@@ -79,6 +79,21 @@ impl SyncTx for SqliteTx<'_> {
         Ok(files)
     }
 
+    fn held_paths(&mut self, target: &str) -> Result<Vec<String>> {
+        // A page's dependency on an asset or thumbnail uses the same text as
+        // that file's owner key, which links the two rows.
+        let mut statement = self.conn().prepare_cached(
+            "SELECT DISTINCT p.path FROM pending p \
+             JOIN file_info page ON page.path = p.path \
+             JOIN deps d ON d.file_info_id = page.id AND (d.key LIKE 'asset:%' OR d.key LIKE 'thumbnail:%') \
+             JOIN file_info linked ON linked.owner_key = d.key \
+             JOIN jobs j ON j.file_info_id = linked.id \
+             WHERE p.target = ?1",
+        )?;
+        let paths = statement.query_map([target], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(paths)
+    }
+
     fn clear_pending(&mut self, target: &str, files: &[PendingFile]) -> Result<usize> {
         let mut delete =
             self.conn().prepare_cached("DELETE FROM pending WHERE target = ?1 AND path = ?2 AND version = ?3")?;
@@ -137,5 +152,55 @@ impl SyncTx for SqliteTx<'_> {
     fn set_delete_method(&mut self, name: &str, method: &str) -> Result<()> {
         self.conn().execute("UPDATE targets SET delete_method = ?2 WHERE name = ?1", [name, method])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::ArchiveType;
+    use crate::store::{Dep, FileInfo, FileOwner, FileState, Store};
+
+    fn file(owner: FileOwner, archive_type: ArchiveType, path: &str) -> FileInfo {
+        FileInfo {
+            id: 0,
+            owner,
+            archive_type,
+            template_id: None,
+            path: Some(path.to_string()),
+            url: String::new(),
+            published_path: None,
+            content_hash: None,
+            priority: 10,
+            tier: 1,
+            state: FileState::Active,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn page_waits_for_queued_thumbnail() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("store.db")).unwrap();
+        let held = store
+            .write(|tx| {
+                tx.add_target("/mirror", 0)?;
+                let page = tx.insert_file_info(&file(
+                    FileOwner::Entry { map_id: 1, entry_id: 1 },
+                    ArchiveType::Individual,
+                    "a.html",
+                ))?;
+                let thumbnail = FileOwner::Thumbnail { asset_id: 7, width: 480, height: 320 };
+                let thumb = tx.insert_file_info(&file(thumbnail.clone(), ArchiveType::Thumbnail, "t.jpg"))?;
+                tx.set_deps(page, &[Dep::whole(thumbnail.key())])?;
+                tx.mark_pending("a.html", 1, 0)?;
+                tx.enqueue(thumb, 20, 0)?;
+                let while_queued = tx.held_paths("/mirror")?;
+                let job = tx.claim_jobs("w", 10, 0, 100)?.remove(0);
+                tx.complete_job(&job, "w")?;
+                Ok::<_, crate::store::StoreError>((while_queued, tx.held_paths("/mirror")?))
+            })
+            .unwrap();
+        assert_eq!(held.0, vec!["a.html".to_string()]);
+        assert!(held.1.is_empty());
     }
 }
