@@ -261,13 +261,16 @@ pub fn describe_batch(report: &BatchReport) -> String {
 
 /// One line about a target, for `--verbose`: files, bytes and seconds.
 pub fn describe_target(report: &TargetReport) -> String {
-    let amount = format!(
+    let mut amount = format!(
         "{} files sent, {} deleted, {} bytes in {:.2} s",
         report.files,
         report.deleted,
         report.bytes,
         report.elapsed.as_secs_f64()
     );
+    if report.vanished > 0 {
+        amount.push_str(&format!(" ({} files vanished during the transfer and were checked again)", report.vanished));
+    }
     match &report.result {
         TargetResult::UpToDate => format!("sync {}: up to date", report.target),
         TargetResult::Synced => format!("sync {}: {amount}", report.target),

@@ -380,3 +380,62 @@ fn daemon_keeps_one_ssh_connection_and_stops_cleanly() {
     drop(hosts);
     watch.assert_no_leftovers(Duration::from_secs(5));
 }
+
+#[test]
+fn files_vanishing_during_a_sync_are_checked_again() {
+    let site = TestSite::new("");
+    site.import_mt(&many_entries(240));
+    site.ok(&["run-periodic-tasks", "--workers", "publish"]);
+    let target = site.path("www");
+    // About 2 MB at 150 KB/s: the December pages are sent last, seconds in.
+    site.configure(&format!("SyncTarget {}\nRsyncOptions --bwlimit=150\n", target.display()));
+    let syncing = site
+        .command(&["run-periodic-tasks", "--verbose", "--workers", "sync"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    std::thread::sleep(Duration::from_millis(1500));
+    let december: Vec<String> = (0..240).filter(|i| i % 12 == 11).take(15).map(|i| format!("entry_{i}")).collect();
+    for basename in &december {
+        site.ok(&["entry", "delete", basename]);
+    }
+    site.ok(&["run-periodic-tasks", "--workers", "publish"]);
+
+    let output = syncing.wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        report.contains("vanished during the transfer"),
+        "no file vanished mid-transfer; the test raced:\n{report}"
+    );
+    let (code, report) = run(&site, &[]);
+    assert_eq!(code, Some(0), "{report}");
+    let copy = site.copy_in(&target);
+    assert!(!copy.join("2023/12/entry_11.html").exists(), "a deleted entry's page reached the target");
+    assert_trees_equal(&site.root, &copy);
+    assert!(site.ok(&["status"]).contains("pending:      0 files"));
+}
+
+/// An rsync that quietly drops the last path of its file list, as a tool
+/// that mangled names would: pressrun must notice the file was not sent.
+#[test]
+fn rsync_that_skips_a_listed_file_is_caught() {
+    let site = TestSite::new("");
+    let bin = site.path("bin");
+    let wrapper = bin.join("lossy-rsync");
+    fs::write(
+        &wrapper,
+        "#!/bin/sh\nfor arg in \"$@\"; do case \"$arg\" in --files-from=*) list=${arg#--files-from=};; esac; done\n\
+         if [ -n \"$list\" ]; then\n  tr '\\0' '\\n' < \"$list\" | sed '$d' | tr '\\n' '\\0' > \"$list.cut\"\n  mv \"$list.cut\" \"$list\"\nfi\n\
+         exec rsync \"$@\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
+    let target = site.path("www");
+    site.configure(&format!("SyncTarget {}\nRsyncPath {}\n", target.display(), wrapper.display()));
+    site.import_mt(&many_entries(3));
+    let (code, report) = run(&site, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("did not report 1 of"), "{report}");
+    assert!(!site.ok(&["status"]).contains("pending:      0 files"), "the missing file was cleared");
+}

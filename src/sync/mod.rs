@@ -67,6 +67,9 @@ pub struct TargetReport {
     pub elapsed: Duration,
     /// Paths still pending afterwards.
     pub pending: i64,
+    /// Files removed locally while rsync was sending them (rsync exit 24);
+    /// each is checked again in the next round.
+    pub vanished: usize,
 }
 
 impl TargetReport {
@@ -79,6 +82,7 @@ impl TargetReport {
             bytes: 0,
             elapsed: Duration::ZERO,
             pending: 0,
+            vanished: 0,
         }
     }
 }

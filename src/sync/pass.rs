@@ -29,11 +29,8 @@ struct Group {
 }
 
 enum GroupResult {
-    Done {
-        files: usize,
-        deleted: usize,
-        bytes: u64,
-    },
+    /// `vanished` counts files removed locally while rsync sent them.
+    Done { files: usize, deleted: usize, bytes: u64, vanished: usize },
     /// The target is not synced further in this pass.
     Stopped(TargetResult),
 }
@@ -78,10 +75,11 @@ impl<'a> TargetPass<'a> {
             self.progress = self.progress_bar(report, pending.len());
             for group in self.groups(pending) {
                 match self.send_group(&group)? {
-                    GroupResult::Done { files, deleted, bytes } => {
+                    GroupResult::Done { files, deleted, bytes, vanished } => {
                         report.files += files;
                         report.deleted += deleted;
                         report.bytes += bytes;
+                        report.vanished += vanished;
                         result = TargetResult::Synced;
                     }
                     GroupResult::Stopped(stopped) => {
@@ -284,7 +282,7 @@ impl<'a> TargetPass<'a> {
             outcome.items.iter().filter(|item| item.is_change() && !item.is_dir && self.relative(&item.path).is_some());
         let (deleted, files) =
             changed.fold((0, 0), |(d, f), item| if item.is_deletion() { (d + 1, f) } else { (d, f + 1) });
-        Ok(GroupResult::Done { files, deleted, bytes: outcome.bytes() })
+        Ok(GroupResult::Done { files, deleted, bytes: outcome.bytes(), vanished: 0 })
     }
 
     /// After a partial transfer (rsync exit 23 or 24), asks rsync with a
@@ -300,16 +298,33 @@ impl<'a> TargetPass<'a> {
             check.items.iter().filter(|item| item.is_change()).filter_map(|item| self.relative(&item.path)).collect();
         let differs = |path: &str| differing.iter().any(|d| d == path || path.starts_with(&format!("{d}/")));
         let vanished = |file: &PendingFile| !group.removal && !self.site_root().join(&file.path).exists();
-        let (failed, arrived): (Vec<PendingFile>, Vec<PendingFile>) =
-            group.files.iter().cloned().partition(|file| differs(&file.path) || vanished(file));
+        let mut arrived = Vec::new();
+        let mut gone = Vec::new();
+        let mut failed = Vec::new();
+        for file in group.files.iter().cloned() {
+            if vanished(&file) {
+                gone.push(file);
+            } else if differs(&file.path) {
+                failed.push(file);
+            } else {
+                arrived.push(file);
+            }
+        }
         let target = &self.rsync.target.name;
         self.syncer.store.write(|tx| tx.clear_pending(target, &arrived))?;
 
-        let names: Vec<&str> = failed.iter().take(10).map(|file| file.path.as_str()).collect();
         if failed.is_empty() {
-            info!(message = outcome.describe(), "partial transfer, but every listed path is in place now");
-            return Ok(GroupResult::Done { files: arrived.len(), deleted: 0, bytes: outcome.bytes() });
+            // Files removed locally during the transfer stay pending; the
+            // next round sends their removal (or the file, if it is back).
+            info!(vanished = gone.len(), "partial transfer; files that vanished meanwhile are checked again");
+            return Ok(GroupResult::Done {
+                files: arrived.len(),
+                deleted: 0,
+                bytes: outcome.bytes(),
+                vanished: gone.len(),
+            });
         }
+        let names: Vec<&str> = failed.iter().take(10).map(|file| file.path.as_str()).collect();
         let message =
             format!("{}; {} paths did not arrive and stay pending: {names:?}", outcome.describe(), failed.len());
         warn!(%message);
