@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::archive::Period;
-use crate::model::{ArchiveType, Entry, EntryKind, FileInfoId, PublishType, Status, TemplateId, Timestamp};
+use crate::model::{ArchiveType, Entry, EntryId, EntryKind, FileInfoId, PublishType, Status, TemplateId, Timestamp};
 use crate::plan::{self, PathClash};
 use crate::snapshot::{SiteSettings, Snapshot, sort_key};
 use crate::store::{FileInfo, FileState, StoreError, Tx};
@@ -24,6 +24,11 @@ pub enum Touch {
     Whole(String),
     /// Dependencies on the key whose range holds the position.
     At(String, String),
+    /// Dependencies on the key whose range overlaps the span from the first
+    /// position to the second (`None` is unbounded). Used for ranks: an
+    /// entry that moves from one position to another shifts every entry in
+    /// between by one place.
+    Span(String, Option<String>, Option<String>),
 }
 
 /// Dependency keys, shared by the renderer (which records them) and changes
@@ -31,9 +36,15 @@ pub enum Touch {
 pub mod keys {
     use crate::model::{ArchiveType, CategoryId, EntryId};
 
-    /// An entry's title, URL, date, author, categories and tags.
+    /// An entry's title, basename and URL.
     pub fn entry(id: EntryId) -> String {
         format!("entry:{id}")
+    }
+
+    /// One more field of an entry: `date`, `modified`, `categories`,
+    /// `tags` or `author`.
+    pub fn entry_field(id: EntryId, field: &str) -> String {
+        format!("entry:{id}:{field}")
     }
 
     /// An entry's body, extended body, excerpt and keywords.
@@ -45,8 +56,12 @@ pub mod keys {
         format!("entry:{id}:comments")
     }
 
-    /// All published entries in date order.
+    /// All published entries in date order; a dependency on it covers the
+    /// entries whose positions it names.
     pub const ALL_ENTRIES: &str = "list:all";
+    /// The rank of each published entry in date order; a dependency on it
+    /// covers the places it names (a page of a paginated index).
+    pub const ENTRY_RANKS: &str = "rank:all";
     /// The list of published pages.
     pub const PAGES: &str = "pages";
     /// Labels, basenames and parents of all categories.
@@ -69,6 +84,16 @@ pub mod keys {
 
     pub fn category(id: CategoryId) -> String {
         format!("category:{id}")
+    }
+
+    /// The number of entries in a list (not their order).
+    pub fn count(list: &str) -> String {
+        format!("count:{list}")
+    }
+
+    /// Whether a category has any published entry.
+    pub fn category_has_entries(id: CategoryId) -> String {
+        format!("category:{id}:has-entries")
     }
 
     pub fn author_list(id: i64) -> String {
@@ -107,6 +132,8 @@ pub struct QueuedFile {
     pub file_info_id: FileInfoId,
     /// True when the file is to be removed.
     pub removal: bool,
+    /// Where the file is now, when it is moving to `path`.
+    pub moved_from: Option<String>,
 }
 
 /// The result of [`commit`].
@@ -142,19 +169,62 @@ fn memberships(entry: &Entry, time_zone: SiteTimeZone) -> HashMap<String, String
     lists
 }
 
+/// The ranks an entry's move shifts: every place between its old and new
+/// position, or, when it only arrives or leaves, every place older than it.
+fn rank_span(before: Option<&String>, after: Option<&String>) -> Touch {
+    let key = keys::ENTRY_RANKS.to_string();
+    match (before, after) {
+        (Some(a), Some(b)) => Touch::Span(key, Some(a.min(b).clone()), Some(a.max(b).clone())),
+        (Some(p), None) | (None, Some(p)) => Touch::Span(key, None, Some(p.clone())),
+        (None, None) => Touch::Span(key, None, None),
+    }
+}
+
 fn published(entry: Option<&Entry>) -> Option<&Entry> {
     entry.filter(|entry| entry.status == Status::Published)
 }
 
-fn meta_differs(a: &Entry, b: &Entry) -> bool {
-    a.title != b.title
-        || a.basename != b.basename
-        || a.authored_on != b.authored_on
-        || a.author_id != b.author_id
-        || a.category_ids != b.category_ids
-        || a.tags != b.tags
-        || a.allow_comments != b.allow_comments
-        || a.kind != b.kind
+/// The metadata keys of an entry that differ between `a` and `b`. The
+/// entry's own key (title, basename, URL) is touched when its permalink
+/// path changes too, since the URL depends on the date or category when the
+/// path pattern uses them.
+fn changed_meta_keys(a: &Entry, b: &Entry, snapshot: &Snapshot) -> Vec<String> {
+    let id = b.id;
+    let mut changed = Vec::new();
+    let path = |entry: &Entry| {
+        let archive_type = if entry.kind == EntryKind::Page { ArchiveType::Page } else { ArchiveType::Individual };
+        let map = snapshot.preferred_map(archive_type)?;
+        snapshot.entry_path(map, entry, snapshot.settings.time_zone.local(entry.authored_on)).ok()
+    };
+    if a.title != b.title || a.basename != b.basename || a.kind != b.kind || path(a) != path(b) {
+        changed.push(keys::entry(id));
+    }
+    if a.authored_on != b.authored_on {
+        changed.push(keys::entry_field(id, "date"));
+    }
+    if a.modified_on != b.modified_on {
+        changed.push(keys::entry_field(id, "modified"));
+    }
+    if a.category_ids != b.category_ids {
+        changed.push(keys::entry_field(id, "categories"));
+    }
+    if a.tags != b.tags {
+        changed.push(keys::entry_field(id, "tags"));
+    }
+    if a.author_id != b.author_id {
+        changed.push(keys::entry_field(id, "author"));
+    }
+    if a.allow_comments != b.allow_comments {
+        changed.push(keys::entry_comments(id));
+    }
+    changed
+}
+
+/// Every metadata key of an entry, for one that appears or disappears.
+fn all_meta_keys(id: EntryId) -> Vec<String> {
+    let mut all = vec![keys::entry(id), keys::entry_comments(id)];
+    all.extend(["date", "modified", "categories", "tags", "author"].map(|field| keys::entry_field(id, field)));
+    all
 }
 
 fn content_differs(a: &Entry, b: &Entry) -> bool {
@@ -178,18 +248,18 @@ impl ChangeSet {
         };
 
         let (meta, content) = match (was, is) {
-            (Some(a), Some(b)) => (meta_differs(a, b), content_differs(a, b)),
-            _ => (true, true),
+            (Some(a), Some(b)) => (changed_meta_keys(a, b, snapshot), content_differs(a, b)),
+            _ => (all_meta_keys(id), true),
         };
-        if meta {
-            self.touches.insert(Touch::Whole(keys::entry(id)));
+        let is_page = was.or(is).is_some_and(|entry| entry.kind == EntryKind::Page);
+        if is_page && meta.contains(&keys::entry(id)) {
+            self.touches.insert(Touch::Whole(keys::PAGES.to_string()));
+        }
+        for key in meta {
+            self.touches.insert(Touch::Whole(key));
         }
         if content {
             self.touches.insert(Touch::Whole(keys::entry_content(id)));
-        }
-        let is_page = was.or(is).is_some_and(|entry| entry.kind == EntryKind::Page);
-        if is_page && meta {
-            self.touches.insert(Touch::Whole(keys::PAGES.to_string()));
         }
 
         let time_zone = snapshot.settings.time_zone;
@@ -210,21 +280,46 @@ impl ChangeSet {
             for position in [before, after].into_iter().flatten() {
                 self.touches.insert(Touch::At(list.clone(), position.clone()));
             }
+            if list == keys::ALL_ENTRIES {
+                self.touches.insert(rank_span(before, after));
+            }
             if before.is_none() != after.is_none() {
-                self.period_appeared_or_vanished(list, snapshot);
+                // The entry joined or left the list: its size changed, and
+                // the list may have become empty or stopped being empty.
+                self.touches.insert(Touch::Whole(keys::count(list)));
+                let emptiness_changed = match self.list_size(list, snapshot) {
+                    Some(size) if after.is_some() => size == 1,
+                    Some(size) => size == 0,
+                    None => false,
+                };
+                if emptiness_changed {
+                    self.list_emptied_or_filled(list);
+                }
             }
         }
     }
 
-    fn period_appeared_or_vanished(&mut self, list: &str, snapshot: &Snapshot) {
+    /// The size of a period or category list after the change.
+    fn list_size(&self, list: &str, snapshot: &Snapshot) -> Option<usize> {
         for archive_type in DATE_TYPES {
-            let prefix = keys::period_list(archive_type, "");
-            if let Some(label) = list.strip_prefix(&prefix) {
-                let count = snapshot.period_entries(archive_type, label).len();
-                if count <= 1 {
-                    self.touches.insert(Touch::Whole(keys::periods(archive_type)));
-                }
+            if let Some(label) = list.strip_prefix(&keys::period_list(archive_type, "")) {
+                return Some(snapshot.period_entries(archive_type, label).len());
             }
+        }
+        let id = list.strip_prefix("list:category:")?.parse::<i64>().ok()?;
+        Some(snapshot.by_category.get(&id).map_or(0, Vec::len))
+    }
+
+    /// Touches what shows which periods exist, or whether a category has
+    /// entries.
+    fn list_emptied_or_filled(&mut self, list: &str) {
+        for archive_type in DATE_TYPES {
+            if list.starts_with(&keys::period_list(archive_type, "")) {
+                self.touches.insert(Touch::Whole(keys::periods(archive_type)));
+            }
+        }
+        if let Some(id) = list.strip_prefix("list:category:").and_then(|id| id.parse::<i64>().ok()) {
+            self.touches.insert(Touch::Whole(keys::category_has_entries(id)));
         }
     }
 
@@ -261,6 +356,7 @@ pub fn commit_with(
         let found = match touch {
             Touch::Whole(key) => tx.files_depending_on(key, None)?,
             Touch::At(key, position) => tx.files_depending_on(key, Some(position))?,
+            Touch::Span(key, from, to) => tx.files_overlapping(key, from.as_deref(), to.as_deref())?,
         };
         ids.extend(found);
         if let Touch::Whole(key) = touch {
@@ -313,7 +409,8 @@ fn queue_files(
         tx.enqueue(info.id, info.priority, now)?;
         let removal = info.state == FileState::Retired;
         let path = info.path.clone().or(info.published_path.clone()).unwrap_or_default();
-        queued.push(QueuedFile { path, file_info_id: info.id, removal });
+        let moved_from = info.published_path.clone().filter(|old| !removal && *old != path);
+        queued.push(QueuedFile { path, file_info_id: info.id, removal, moved_from });
     }
     queued.sort();
     Ok(queued)

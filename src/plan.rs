@@ -193,12 +193,19 @@ pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, Sto
         .map(|info| info.owner.clone())
         .collect();
     let (desired, clashes) = desired_files(snapshot, &requested);
+    let last_pages_before =
+        last_index_pages(existing.iter().filter(|i| i.state != FileState::Retired).map(|i| &i.owner));
+    let last_pages_after = last_index_pages(desired.iter().map(|file| &file.owner));
     let mut wanted: HashMap<String, DesiredFile> = desired.into_iter().map(|file| (file.owner.key(), file)).collect();
 
     // Free every path that is changing first, so that two files swapping
     // paths never trip the unique index on the way.
     let mut updates = Vec::new();
     let mut result = Reconciled { clashes, ..Reconciled::default() };
+    // A disabled template publishes nothing, but the files it made before
+    // stay where they are.
+    let disabled: HashSet<TemplateId> =
+        snapshot.templates.iter().filter(|t| t.publish_type == PublishType::Disabled).map(|t| t.id).collect();
     for mut info in existing {
         let key = info.owner.key();
         match wanted.remove(&key) {
@@ -213,6 +220,7 @@ pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, Sto
                 }
             }
             None if info.state == FileState::Retired => {}
+            None if info.template_id.is_some_and(|id| disabled.contains(&id)) => {}
             None => retire(tx, info, &mut result)?,
         }
     }
@@ -226,6 +234,7 @@ pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, Sto
         }
         tx.update_file_info(&info)?;
     }
+    queue_flipped_last_pages(tx, &last_pages_before, &last_pages_after, &mut result)?;
     let mut new_files: Vec<DesiredFile> = wanted.into_values().collect();
     new_files.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.path.cmp(&b.path)));
     for file in new_files {
@@ -234,6 +243,37 @@ pub fn reconcile(tx: &mut dyn Tx, snapshot: &Snapshot) -> Result<Reconciled, Sto
         result.changed.push(info.id);
     }
     Ok(result)
+}
+
+/// The number of pages of each paginated index template.
+fn last_index_pages<'a>(owners: impl Iterator<Item = &'a FileOwner>) -> HashMap<TemplateId, u32> {
+    let mut last = HashMap::new();
+    for owner in owners {
+        if let FileOwner::Index { template_id, page } = owner {
+            let entry = last.entry(*template_id).or_insert(0);
+            *entry = (*entry).max(*page);
+        }
+    }
+    last
+}
+
+/// When an index's page count changes, the page that stops or starts
+/// being the last gains or loses its "next" link; it is queued here, while
+/// pages added or removed are queued anyway.
+fn queue_flipped_last_pages(
+    tx: &mut dyn Tx,
+    before: &HashMap<TemplateId, u32>,
+    after: &HashMap<TemplateId, u32>,
+    result: &mut Reconciled,
+) -> Result<(), StoreError> {
+    for (template_id, new_last) in after {
+        let Some(old_last) = before.get(template_id).filter(|old| *old != new_last) else { continue };
+        let page = (*old_last).min(*new_last);
+        if let Some(info) = tx.file_info_by_owner(&FileOwner::Index { template_id: *template_id, page })? {
+            result.changed.push(info.id);
+        }
+    }
+    Ok(())
 }
 
 fn needs_update(info: &FileInfo, file: &DesiredFile) -> bool {

@@ -5,11 +5,14 @@
 //! invalid config file, command-line arguments or input file.
 
 mod assets;
+mod category;
+mod commit;
 mod edit;
 mod init;
 mod site;
 mod status;
 mod tasks;
+mod template;
 mod verify;
 
 use std::path::PathBuf;
@@ -44,9 +47,18 @@ enum Command {
     RunPeriodicTasks(tasks::RunArgs),
     /// Show the queue and the state of every target.
     Status,
-    /// List, unpublish or delete entries.
+    /// Create, edit, publish, unpublish, delete or list entries.
     #[command(subcommand)]
     Entry(edit::EntryCommand),
+    /// The same for pages.
+    #[command(subcommand)]
+    Page(edit::EntryCommand),
+    /// Create, edit, delete or list categories.
+    #[command(subcommand)]
+    Category(category::CategoryCommand),
+    /// Create, edit, map, delete or list templates.
+    #[command(subcommand)]
+    Template(template::TemplateCommand),
     /// Store files (images, documents) and queue them and their thumbnails.
     Upload(assets::UploadArgs),
     /// List or delete uploaded files.
@@ -83,7 +95,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => tasks::publish(&Site::open(&config_path)?, args),
         Command::RunPeriodicTasks(args) => tasks::run_periodic_tasks(&Site::open(&config_path)?, args),
         Command::Status => status::run(&Site::open(&config_path)?),
-        Command::Entry(command) => edit::run(&Site::open(&config_path)?, command),
+        Command::Entry(command) => edit::run(&Site::open(&config_path)?, crate::model::EntryKind::Entry, command),
+        Command::Page(command) => edit::run(&Site::open(&config_path)?, crate::model::EntryKind::Page, command),
+        Command::Category(command) => category::run(&Site::open(&config_path)?, command),
+        Command::Template(command) => template::run(&Site::open(&config_path)?, command),
         Command::Verify(args) => verify::run(&Site::open(&config_path)?, args),
         Command::Upload(args) => assets::upload(&Site::open(&config_path)?, args),
         Command::Asset(command) => assets::asset(&Site::open(&config_path)?, command),

@@ -133,9 +133,7 @@ pub fn publish(site: &Site, args: PublishArgs) -> anyhow::Result<ExitCode> {
         Ok(queued) => queued,
         Err(error) => match error.downcast::<DryRun>() {
             Ok(DryRun(queued)) => {
-                for file in &queued.files {
-                    println!("{}{}", if file.removal { "remove " } else { "" }, file.path);
-                }
+                super::commit::print_queued(&queued);
                 println!("{} files would be queued", queued.files.len());
                 return Ok(ExitCode::SUCCESS);
             }

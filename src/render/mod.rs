@@ -175,20 +175,28 @@ fn file_context(ctx: &Arc<RenderCtx>, info: &FileInfo) -> Option<Value> {
     Some(context! { ..base, ..specific })
 }
 
-/// A paginated index page depends on the whole entry list: an entry added
-/// anywhere newer than its last entry shifts its contents, and the page
-/// count decides its "next" link.
+/// A page of a paginated index depends on the places it shows: an entry
+/// that moves across them shifts its contents. The last page also depends
+/// on every place, since one entry more or less changes whether it has a
+/// next page. (When the page count changes, planning queues the page that
+/// stops or starts being the last.)
 fn index_context(ctx: &Arc<RenderCtx>, template_id: i64, page: u32) -> Option<Value> {
     let snapshot = &ctx.snapshot;
     let template = snapshot.template(template_id)?;
     if template.page_size == 0 {
         return Some(context! {});
     }
-    ctx.record_whole(keys::ALL_ENTRIES);
     let size = template.page_size as usize;
     let pages = snapshot.index_page_count(template);
     let start = (page as usize - 1) * size;
     let indexes: Vec<usize> = (start..(start + size).min(snapshot.entries.len())).collect();
+    match (indexes.first(), indexes.last()) {
+        (Some(&newest), Some(&oldest)) if page < pages => {
+            let (lo, hi) = (&snapshot.entries[oldest].sort_key, &snapshot.entries[newest].sort_key);
+            ctx.record_range(keys::ENTRY_RANKS, Some(lo), Some(hi));
+        }
+        _ => ctx.record_whole(keys::ENTRY_RANKS),
+    }
     let url_of = |number: u32| crate::archive::url_for(&snapshot.settings.url, &snapshot.index_path(template, number));
     Some(context! { paginator => context! {
         page => page,

@@ -171,7 +171,13 @@ impl EntryObj {
         let view = self.view();
         let entry = &view.entry;
         let snapshot = &self.ctx.snapshot;
-        self.ctx.record_whole(keys::entry(entry.id));
+        let dep = match key {
+            "date" | "modified" | "categories" | "tags" | "author" => keys::entry_field(entry.id, key),
+            "category" => keys::entry_field(entry.id, "categories"),
+            "allow_comments" => keys::entry_comments(entry.id),
+            _ => keys::entry(entry.id),
+        };
+        self.ctx.record_whole(dep);
         let value = match key {
             "id" => Value::from(entry.id),
             "title" => Value::from(entry.title.clone()),
@@ -294,14 +300,18 @@ impl Object for CategoryObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         let view = self.ctx.snapshot.categories.get(&self.id)?;
-        if key == "count" || key == "entries" {
+        if key == "has_entries" {
+            self.ctx.record_whole(keys::category_has_entries(self.id));
+            return Some(Value::from(self.ctx.snapshot.by_category.contains_key(&self.id)));
+        }
+        if key == "count" {
+            self.ctx.record_whole(keys::count(&keys::category_list(self.id)));
+            return Some(Value::from(self.ctx.snapshot.by_category.get(&self.id).map_or(0, Vec::len)));
+        }
+        if key == "entries" {
             self.ctx.record_whole(keys::category_list(self.id));
             let indexes = self.ctx.snapshot.by_category.get(&self.id).cloned().unwrap_or_default();
-            return Some(if key == "count" {
-                Value::from(indexes.len())
-            } else {
-                EntryList::value(&self.ctx, EntryKind::Entry, indexes)
-            });
+            return Some(EntryList::value(&self.ctx, EntryKind::Entry, indexes));
         }
         self.ctx.record_whole(keys::category(self.id));
         let category = &view.category;
@@ -394,14 +404,13 @@ impl Object for PeriodObj {
             "url" => period_url(snapshot, &self.period).map(Value::from).unwrap_or_default(),
             "year" => Value::from(self.period.start.format("%Y").to_string()),
             "month" => Value::from(self.period.start.format("%m").to_string()),
-            "count" | "entries" => {
+            "count" => {
+                self.ctx.record_whole(keys::count(&keys::period_list(archive_type, &label)));
+                Value::from(snapshot.period_entries(archive_type, &label).len())
+            }
+            "entries" => {
                 self.ctx.record_whole(keys::period_list(archive_type, &label));
-                let indexes = snapshot.period_entries(archive_type, &label).to_vec();
-                if key == "count" {
-                    Value::from(indexes.len())
-                } else {
-                    EntryList::value(&self.ctx, EntryKind::Entry, indexes)
-                }
+                EntryList::value(&self.ctx, EntryKind::Entry, snapshot.period_entries(archive_type, &label).to_vec())
             }
             _ => return None,
         };

@@ -133,6 +133,9 @@ pub trait FileTx {
     /// File infos with a dependency on `key` whose range holds `position`;
     /// with `position` `None`, every dependency on `key` matches.
     fn files_depending_on(&mut self, key: &str, position: Option<&str>) -> Result<Vec<FileInfoId>>;
+    /// File infos with a dependency on `key` whose range overlaps the span
+    /// from `from` to `to` (inclusive; `None` is unbounded).
+    fn files_overlapping(&mut self, key: &str, from: Option<&str>, to: Option<&str>) -> Result<Vec<FileInfoId>>;
 }
 
 /// The publish queue.

@@ -169,6 +169,15 @@ impl FileTx for SqliteTx<'_> {
         Ok(deps)
     }
 
+    fn files_overlapping(&mut self, key: &str, from: Option<&str>, to: Option<&str>) -> Result<Vec<FileInfoId>> {
+        let mut statement = self.conn().prepare_cached(
+            "SELECT DISTINCT file_info_id FROM deps WHERE key = ?1 \
+             AND (lo IS NULL OR ?3 IS NULL OR lo <= ?3) AND (hi IS NULL OR ?2 IS NULL OR hi >= ?2)",
+        )?;
+        let ids = statement.query_map(params![key, from, to], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     fn files_depending_on(&mut self, key: &str, position: Option<&str>) -> Result<Vec<FileInfoId>> {
         let mut statement = self.conn().prepare_cached(
             "SELECT DISTINCT file_info_id FROM deps WHERE key = ?1 \
