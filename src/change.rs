@@ -22,7 +22,7 @@ use crate::time::SiteTimeZone;
 pub enum Touch {
     /// Every dependency on the key.
     Whole(String),
-    /// Dependencies on the key whose range holds the position.
+    /// Dependencies on the key whose range contains the position.
     At(String, String),
     /// Dependencies on the key whose range overlaps the span from the first
     /// position to the second (`None` is unbounded). Used for ranks: an
@@ -113,7 +113,7 @@ pub mod keys {
     }
 }
 
-/// What a change touched.
+/// The things a change touched.
 #[derive(Clone, Debug, Default)]
 pub struct ChangeSet {
     pub touches: BTreeSet<Touch>,
@@ -132,7 +132,7 @@ pub struct QueuedFile {
     pub file_info_id: FileInfoId,
     /// True when the file is to be removed.
     pub removal: bool,
-    /// Where the file is now, when it is moving to `path`.
+    /// The file's current path, when it is moving to `path`.
     pub moved_from: Option<String>,
 }
 
@@ -238,7 +238,8 @@ fn content_differs(a: &Entry, b: &Entry) -> bool {
 impl ChangeSet {
     /// Records an entry or page going from `before` to `after` (`None` for
     /// one that did not exist or was deleted). `snapshot` is the site after
-    /// the change; it tells whether an archive period appeared or vanished.
+    /// the change, used to find whether an archive period appeared or
+    /// vanished.
     pub fn entry_changed(&mut self, before: Option<&Entry>, after: Option<&Entry>, snapshot: &Snapshot) {
         let (was, is) = (published(before), published(after));
         let id = match was.or(is) {
@@ -478,8 +479,8 @@ pub fn referenced_templates(source: &str) -> HashSet<String> {
     names
 }
 
-/// The content version: a counter every content change increments, so a
-/// worker knows when its cached snapshot is stale.
+/// Returns the content version: a counter every content change increments,
+/// so a worker can tell when its cached snapshot is stale.
 pub fn content_version(tx: &mut dyn Tx) -> Result<String, StoreError> {
     Ok(tx.setting("content_version")?.unwrap_or_else(|| "0".to_string()))
 }

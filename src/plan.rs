@@ -173,7 +173,7 @@ fn resolve_clashes(mut files: Vec<DesiredFile>) -> (Vec<DesiredFile>, Vec<PathCl
     (files, clashes)
 }
 
-/// What [`reconcile`] changed.
+/// The file infos that [`reconcile`] changed.
 #[derive(Debug, Default)]
 pub struct Reconciled {
     /// File infos that are new, moved or back from retirement.
@@ -257,9 +257,9 @@ fn last_index_pages<'a>(owners: impl Iterator<Item = &'a FileOwner>) -> HashMap<
     last
 }
 
-/// When an index's page count changes, the page that stops or starts
-/// being the last gains or loses its "next" link; it is queued here, while
-/// pages added or removed are queued anyway.
+/// Queues the page that stops or starts being the last when an index's
+/// page count changes, because it gains or loses its "next" link. Pages
+/// that are added or removed are queued anyway.
 fn queue_flipped_last_pages(
     tx: &mut dyn Tx,
     before: &HashMap<TemplateId, u32>,

@@ -10,7 +10,7 @@ use crate::snapshot::Snapshot;
 use crate::store::Tx;
 use crate::time::now;
 
-/// What an edit changed, for working out what to queue.
+/// The changes an edit made, for working out what to queue.
 #[derive(Debug, Default)]
 pub struct Edit {
     /// Entries or pages before and after (`None` for created or deleted).

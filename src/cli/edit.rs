@@ -25,7 +25,7 @@ pub enum EntryCommand {
         #[arg(long)]
         status: Option<String>,
     },
-    /// Create one; it is published unless --status says otherwise.
+    /// Create one; it is published unless --status sets another status.
     New {
         #[command(flatten)]
         fields: Fields,
@@ -61,8 +61,8 @@ pub enum EntryCommand {
     },
 }
 
-/// Fields of an entry or page, each optional; `--from` reads them from a
-/// file in the Movable Type export format and the other options override it.
+/// Fields of an entry or page, each optional. `--from` reads them from a
+/// file in the Movable Type export format, and the other options override it.
 #[derive(Debug, Default, Args)]
 pub struct Fields {
     #[arg(long)]

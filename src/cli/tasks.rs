@@ -172,7 +172,7 @@ pub struct RunArgs {
     /// Jobs claimed and published per batch [default: PublishBatchSize].
     #[arg(long, value_name = "N")]
     load: Option<usize>,
-    /// Which work to do: publish, sync, or both (comma-separated).
+    /// The kinds of work to do: publish, sync, or both (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "publish,sync", value_name = "KINDS")]
     workers: Vec<WorkerKind>,
     /// Try targets that failed now, instead of waiting for their next retry.

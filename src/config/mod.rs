@@ -31,7 +31,7 @@ pub struct Config {
     pub site_url: String,
     pub time_zone: SiteTimeZone,
     pub database: PathBuf,
-    /// Where rsync file lists and ssh control sockets go.
+    /// Directory for rsync file lists and ssh control sockets.
     pub temp_dir: PathBuf,
     pub targets: Vec<Target>,
     pub rsync: RsyncSettings,
@@ -40,7 +40,7 @@ pub struct Config {
     pub assets: AssetSettings,
 }
 
-/// How rsync is run.
+/// Settings for running rsync.
 #[derive(Clone, Debug)]
 pub struct RsyncSettings {
     /// The rsync executable, resolved through `PATH` when it has no `/`.
@@ -56,24 +56,24 @@ pub struct RsyncSettings {
     pub deadline: Duration,
 }
 
-/// How targets are synced and retried.
+/// Settings for syncing and retrying targets.
 #[derive(Clone, Debug)]
 pub struct SyncSettings {
     /// How many targets are synced at once; 0 means all of them.
     pub parallel: usize,
     /// The first retry delay after a failure; it doubles with each failure.
     pub retry_base: Duration,
-    /// The longest delay between retries.
+    /// The maximum delay between retries.
     pub retry_max: Duration,
     /// How long an idle ssh control connection stays open in daemon mode.
     pub control_persist: Duration,
     /// Files per rsync run.
     pub batch_size: usize,
-    /// How removals reach a target whose rsync lacks `--delete-missing-args`.
+    /// The way removals reach a target whose rsync lacks `--delete-missing-args`.
     pub delete_fallback: DeleteFallback,
 }
 
-/// How removals reach a target whose rsync is older than 3.1.0.
+/// Ways for removals to reach a target whose rsync is older than 3.1.0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeleteFallback {
     /// They are reported as failed and stay pending.
@@ -83,7 +83,7 @@ pub enum DeleteFallback {
     Directory,
 }
 
-/// How the queue hands out jobs.
+/// Settings for handing out jobs.
 #[derive(Clone, Debug)]
 pub struct QueueSettings {
     /// How long a claim on a job or a target lasts without renewal.
@@ -95,7 +95,7 @@ pub struct QueueSettings {
 /// Limits and sizes for uploaded files.
 #[derive(Clone, Debug)]
 pub struct AssetSettings {
-    /// Where the bytes of uploaded files are kept, by content hash.
+    /// Directory of the uploaded files' bytes, named by content hash.
     pub store_dir: PathBuf,
     /// Thumbnail widths, in pixels, made for every uploaded image.
     pub thumbnail_sizes: Vec<u32>,

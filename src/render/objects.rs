@@ -249,8 +249,9 @@ impl Object for EntryObj {
     }
 }
 
-/// A list of entries (or pages). Whoever builds it records the dependency
-/// on the list; the entries record their own fields as they are read.
+/// A list of entries (or pages). The code that builds it records the
+/// dependency on the list, and the entries record their own fields as they
+/// are read.
 #[derive(Debug)]
 pub struct EntryList {
     ctx: Arc<RenderCtx>,
