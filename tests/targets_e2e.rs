@@ -439,3 +439,62 @@ fn rsync_that_skips_a_listed_file_is_caught() {
     assert!(report.contains("did not report 1 of"), "{report}");
     assert!(!site.ok(&["status"]).contains("pending:      0 files"), "the missing file was cleared");
 }
+
+#[test]
+fn separate_host_survives_link_down_and_dropped_packets() {
+    let _serial = serialize_test();
+    let mut host = match support::NamespaceHost::new() {
+        Ok(host) => host,
+        Err(error) => {
+            eprintln!("skipped: cannot create a network namespace here: {error}");
+            return;
+        }
+    };
+    let watch = ProcessWatch::start();
+    let site = TestSite::new("SyncConnectTimeout 2\nSyncIOTimeout 4\n");
+    let (local, remote) = (site.path("local"), site.path("remote"));
+    host.ssh().grant_write(&remote).unwrap();
+    site.configure(&format!(
+        "SyncTarget {}\nSyncTarget {}\nRsyncOptions {}\n",
+        local.display(),
+        host.ssh().target(&remote),
+        host.ssh().rsync_options()
+    ));
+    site.import_mt(&many_entries(4));
+    assert_eq!(run(&site, &[]).0, Some(0));
+
+    let outages: [(
+        &str,
+        fn(&mut support::NamespaceHost) -> support::Result<()>,
+        fn(&mut support::NamespaceHost) -> support::Result<()>,
+    ); 2] = [
+        ("link down", support::NamespaceHost::set_link_down, support::NamespaceHost::set_link_up),
+        (
+            "dropped packets",
+            support::NamespaceHost::start_dropping_packets,
+            support::NamespaceHost::stop_dropping_packets,
+        ),
+    ];
+    for (round, (name, break_it, mend_it)) in outages.into_iter().enumerate() {
+        break_it(&mut host).unwrap_or_else(|e| panic!("cannot simulate {name}: {e}"));
+        site.import_mt(&mt_entry(
+            &format!("During {name}"),
+            &format!("during_{round}"),
+            "07/01/2024 10:00:00 AM",
+            "",
+            "x",
+        ));
+        let started = Instant::now();
+        let (code, report) = run(&site, &[]);
+        assert_eq!(code, Some(1), "{name}: {report}");
+        assert!(started.elapsed() < Duration::from_secs(60), "{name} held the run for {:?}", started.elapsed());
+        assert_trees_equal(&site.root, &site.copy_in(&local));
+
+        mend_it(&mut host).unwrap();
+        let (code, report) = run(&site, &["--retry-now"]);
+        assert_eq!(code, Some(0), "after {name}: {report}");
+        assert_trees_equal(&site.root, &site.copy_in(&remote));
+    }
+    drop(host);
+    watch.assert_no_leftovers(Duration::from_secs(5));
+}
