@@ -99,12 +99,7 @@ impl Snapshot {
         let templates = tx.templates()?;
         let maps = tx.template_maps()?;
         let assets = tx.assets()?;
-        let failed_thumbnails = tx
-            .file_infos()?
-            .into_iter()
-            .filter(|info| info.state == crate::store::FileState::Failed)
-            .map(|info| info.owner.key())
-            .collect();
+        let failed_thumbnails = tx.failed_file_infos()?.into_iter().map(|info| info.owner.key()).collect();
 
         let mut snapshot = Snapshot {
             settings,

@@ -123,6 +123,8 @@ pub trait FileTx {
     fn file_infos_of_entry(&mut self, entry_id: EntryId) -> Result<Vec<FileInfo>>;
     fn file_infos_of_template(&mut self, template_id: TemplateId) -> Result<Vec<FileInfo>>;
     fn file_infos_of_asset(&mut self, asset_id: crate::model::AssetId) -> Result<Vec<FileInfo>>;
+    /// File infos that could not be produced and wait for their owner to change.
+    fn failed_file_infos(&mut self) -> Result<Vec<FileInfo>>;
     /// Inserts a file info (its `id` is ignored). Fails with
     /// [`StoreError::Conflict`] when another file info wants the same path.
     fn insert_file_info(&mut self, info: &FileInfo) -> Result<FileInfoId>;

@@ -86,6 +86,10 @@ impl FileTx for SqliteTx<'_> {
         self.query_file_infos("WHERE asset_id = ?1 ORDER BY id", [asset_id])
     }
 
+    fn failed_file_infos(&mut self) -> Result<Vec<FileInfo>> {
+        self.query_file_infos("WHERE state = 'failed' ORDER BY id", [])
+    }
+
     fn insert_file_info(&mut self, info: &FileInfo) -> Result<FileInfoId> {
         let owner = &info.owner;
         self.conn()
