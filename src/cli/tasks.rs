@@ -51,7 +51,7 @@ fn print_import_report(file: &std::path::Path, report: &ImportReport) {
     println!("Imported {}:", file.display());
     println!("  entries:    {} new, {} updated", report.entries_created, report.entries_updated);
     println!("  pages:      {} new, {} updated", report.pages_created, report.pages_updated);
-    println!("  comments:   {}", report.comments);
+    println!("  comments:   {} new", report.comments);
     println!("  categories: {} new", report.categories_created);
     println!("  authors:    {} new", report.authors_created);
     if report.assets_created > 0 {
@@ -59,7 +59,8 @@ fn print_import_report(file: &std::path::Path, report: &ImportReport) {
     }
     if report.assets_without_file > 0 {
         println!(
-            "  {} asset files must be copied in by hand: attach each with `pressrun upload --replace PATH FILE`",
+            "  {} assets have no file yet (only their old URL is known); list them with `pressrun asset list` \
+             and copy each in with `pressrun upload --replace PATH FILE`",
             report.assets_without_file
         );
     }

@@ -5,13 +5,13 @@
 //! Records are matched by their source key, so importing the same file
 //! again updates what the first import created instead of duplicating it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tracing::debug;
 
 use super::source::{ImportBatch, ImportedAsset, ImportedDate, ImportedEntry, Position, Skipped};
 use crate::basename;
-use crate::change::{self, ChangeSet};
+use crate::change::{self, ChangeSet, keys};
 use crate::model::{Author, AuthorId, Category, CategoryId, Comment, Entry, EntryId, EntryKind, Timestamp};
 use crate::site_root::RelPath;
 use crate::snapshot::{SiteSettings, Snapshot};
@@ -24,6 +24,7 @@ pub struct ImportReport {
     pub entries_updated: usize,
     pub pages_created: usize,
     pub pages_updated: usize,
+    /// Comments added (ones the entries already had are not counted).
     pub comments: usize,
     pub categories_created: usize,
     pub authors_created: usize,
@@ -47,7 +48,8 @@ pub fn apply(
 ) -> Result<ImportReport, StoreError> {
     let mut report =
         ImportReport { skipped: batch.skipped.clone(), warnings: batch.warnings.clone(), ..ImportReport::default() };
-    let mut importer = Importer { tx, settings, now, authors: HashMap::new(), categories: HashMap::new() };
+    let mut importer =
+        Importer { tx, settings, now, authors: HashMap::new(), categories: HashMap::new(), commented: Vec::new() };
 
     for author in &batch.authors {
         importer.author(&author.name, &author.display_name, &author.email, &mut report)?;
@@ -60,6 +62,14 @@ pub fn apply(
     let mut changes: Vec<(Option<Entry>, Entry)> = Vec::new();
     let mut basenames_by_key: HashMap<String, String> = HashMap::new();
     for imported in order_parents_first(&batch.entries) {
+        if imported.no_entry {
+            match importer.comments_only(imported, &mut report) {
+                Ok(()) => {}
+                Err(ImportItemError::Skip(reason)) => report.skipped.push(Skipped { position: imported.position, reason }),
+                Err(ImportItemError::Store(error)) => return Err(error),
+            }
+            continue;
+        }
         match importer.entry(imported, &basenames_by_key, &mut report) {
             Ok((before, after)) => {
                 basenames_by_key.insert(imported.source_key.clone(), after.basename.clone());
@@ -77,6 +87,9 @@ pub fn apply(
     let mut change_set = ChangeSet::default();
     for (before, after) in &changes {
         change_set.entry_changed(before.as_ref(), Some(after), &snapshot);
+    }
+    for entry_id in &importer.commented {
+        change_set.touch_whole(keys::entry_comments(*entry_id));
     }
     let queued = change::commit_with(importer.tx, &snapshot, &change_set, now)?;
     report.queued = queued.files.len();
@@ -100,6 +113,8 @@ struct Importer<'a> {
     now: Timestamp,
     authors: HashMap<String, AuthorId>,
     categories: HashMap<Vec<String>, CategoryId>,
+    /// Entries that gained comments.
+    commented: Vec<EntryId>,
 }
 
 impl Importer<'_> {
@@ -240,8 +255,7 @@ impl Importer<'_> {
         } else {
             entry.id = self.tx.insert_entry(&entry, Some(&imported.source_key))?;
         }
-        self.replace_comments(entry.id, imported)?;
-        report.comments += imported.comments.len();
+        report.comments += self.merge_comments(entry.id, imported)?;
         count_entry(report, imported.kind, before.is_some());
         debug!(id = entry.id, basename = entry.basename, "imported");
         Ok((before, entry))
@@ -282,24 +296,49 @@ impl Importer<'_> {
         Ok(unique)
     }
 
-    fn replace_comments(&mut self, entry_id: EntryId, imported: &ImportedEntry) -> Result<(), StoreError> {
-        let comments: Vec<Comment> = imported
-            .comments
-            .iter()
-            .map(|comment| Comment {
+    /// Adds the imported comments that the entry does not have yet, and
+    /// returns how many. Comments are never removed by an import, since
+    /// two export files may each hold part of an entry's comments.
+    fn merge_comments(&mut self, entry_id: EntryId, imported: &ImportedEntry) -> Result<usize, StoreError> {
+        let mut comments = self.tx.comments(Some(entry_id))?;
+        let identity = |c: &Comment| (c.kind, c.author.clone(), c.created_on, c.body.clone());
+        let mut known: HashSet<_> = comments.iter().map(identity).collect();
+        let mut added = 0;
+        for source in &imported.comments {
+            let comment = Comment {
                 id: 0,
                 entry_id,
-                kind: comment.kind,
-                author: comment.author.trim().to_string(),
-                email: comment.email.trim().to_string(),
-                url: comment.url.trim().to_string(),
-                ip: comment.ip.trim().to_string(),
-                body: comment.body.clone(),
-                created_on: self.timestamp(comment.date),
-                approved: comment.approved,
-            })
-            .collect();
-        self.tx.replace_comments(entry_id, &comments)
+                kind: source.kind,
+                author: source.author.trim().to_string(),
+                email: source.email.trim().to_string(),
+                url: source.url.trim().to_string(),
+                ip: source.ip.trim().to_string(),
+                body: source.body.clone(),
+                created_on: self.timestamp(source.date),
+                approved: source.approved,
+            };
+            if known.insert(identity(&comment)) {
+                comments.push(comment);
+                added += 1;
+            }
+        }
+        if added > 0 {
+            self.tx.replace_comments(entry_id, &comments)?;
+            self.commented.push(entry_id);
+        }
+        Ok(added)
+    }
+
+    /// Adds the comments of an MT record marked `NO ENTRY` to the existing
+    /// entry with the same date, as Movable Type's importer does.
+    fn comments_only(&mut self, imported: &ImportedEntry, report: &mut ImportReport) -> Result<(), ImportItemError> {
+        let date = self.timestamp(imported.date);
+        let existing = self.tx.entries(crate::store::EntryFilter::default())?;
+        let Some(entry) = existing.iter().find(|entry| entry.authored_on == date) else {
+            return Err(ImportItemError::Skip("NO ENTRY record matches no existing entry by date; its comments are skipped".to_string()));
+        };
+        report.comments += self.merge_comments(entry.id, imported)?;
+        Ok(())
     }
 
     /// Records an asset known only by URL. Its path under the site root is
