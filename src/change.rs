@@ -353,17 +353,7 @@ pub fn commit_with(
     let reconciled = plan::reconcile(tx, snapshot)?;
     let mut ids: BTreeSet<FileInfoId> = reconciled.changed.iter().chain(&reconciled.retired).copied().collect();
 
-    for touch in &change.touches {
-        let found = match touch {
-            Touch::Whole(key) => tx.files_depending_on(key, None)?,
-            Touch::At(key, position) => tx.files_depending_on(key, Some(position))?,
-            Touch::Span(key, from, to) => tx.files_overlapping(key, from.as_deref(), to.as_deref())?,
-        };
-        ids.extend(found);
-        if let Touch::Whole(key) = touch {
-            ids.extend(revive_asset_files(tx, key)?);
-        }
-    }
+    ids.extend(touched_files(tx, &change.touches)?);
     for template_id in including_templates(snapshot, &change.templates) {
         ids.extend(tx.file_infos_of_template(template_id)?.into_iter().map(|info| info.id));
     }
@@ -373,6 +363,36 @@ pub fn commit_with(
 
     let queued = queue_files(tx, snapshot, ids, change.include_manual, now)?;
     Ok(Queued { files: queued, clashes: reconciled.clashes })
+}
+
+/// The files whose recorded dependencies overlap the touches, and the
+/// revived files of touched assets.
+fn touched_files(tx: &mut dyn Tx, touches: &BTreeSet<Touch>) -> Result<Vec<FileInfoId>, StoreError> {
+    let mut ids = Vec::new();
+    let whole: Vec<String> = touches
+        .iter()
+        .filter_map(|touch| match touch {
+            Touch::Whole(key) => Some(key.clone()),
+            _ => None,
+        })
+        .collect();
+    for key in &whole {
+        ids.extend(revive_asset_files(tx, key)?);
+    }
+    // Before the first publish nothing has been rendered, so nothing can
+    // depend on the change yet.
+    if !tx.has_deps()? {
+        return Ok(ids);
+    }
+    ids.extend(tx.files_depending_on_any(&whole)?);
+    for touch in touches {
+        match touch {
+            Touch::Whole(_) => {}
+            Touch::At(key, position) => ids.extend(tx.files_depending_on(key, Some(position))?),
+            Touch::Span(key, from, to) => ids.extend(tx.files_overlapping(key, from.as_deref(), to.as_deref())?),
+        }
+    }
+    Ok(ids)
 }
 
 /// The files of a changed asset, with any that failed (a thumbnail of a

@@ -23,7 +23,7 @@ use crate::blob::BlobStore;
 use crate::change::keys;
 use crate::config::Config;
 use crate::model::{ArchiveType, PublishType, Template, Timestamp};
-use crate::render::{RenderError, Renderer};
+use crate::render::Renderer;
 use crate::site_root::{RelPath, SiteIoError, SiteRoot};
 use crate::snapshot::{SiteSettings, Snapshot};
 use crate::store::{Asset, Dep, FileInfo, FileOwner, FileState, Job, JobOutcome, Store, StoreError, Tx};
@@ -339,10 +339,9 @@ impl<'a> Publisher<'a> {
                     deps: rendered.deps,
                     thumbnails: rendered.thumbnails,
                 })
-                .map_err(|error| {
-                    let permanent = matches!(error, RenderError::Template { .. } | RenderError::NoTemplate { .. });
-                    ProduceError { message: error.to_string(), permanent }
-                }),
+                // Rendering gives the same result until a template or the
+                // content changes, and either change queues the file again.
+                .map_err(|error| ProduceError::permanent(error.to_string())),
         }
     }
 

@@ -1,7 +1,6 @@
 //! `run-periodic-tasks`: drains the queue (publish) and brings every target
 //! up to date (sync), once or as a daemon.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -159,6 +158,9 @@ pub fn run_periodic_tasks(
 
     keeper.stop();
     let _ = store.write(|tx| tx.release_jobs(&worker));
+    if result.is_ok() && options.workers.publish {
+        report_unpublished(store, &mut summary)?;
+    }
     if options.daemon {
         syncer.close_connections();
     }
@@ -195,13 +197,37 @@ fn run_pass(
             busy |= report.files + report.deleted > 0;
             summary.failed |= report.result.is_failure()
                 || matches!(report.result, TargetResult::Skipped(ref why) if why.starts_with("waiting"));
-            if options.verbose {
+            // A daemon reports only passes that did something or failed.
+            let idle = matches!(report.result, TargetResult::UpToDate);
+            if options.verbose && !(options.daemon && idle) {
                 eprintln!("{}", describe_target(report));
             }
         }
         summary.targets = reports;
     }
     Ok(busy)
+}
+
+/// Fails the run when files could not be published, whether in this run
+/// or before: the site is not what its content says until they are fixed.
+/// A thumbnail that cannot be made from its image does not count, since
+/// pages link to the original instead.
+fn report_unpublished(store: &Store, summary: &mut RunSummary) -> Result<(), StoreError> {
+    let broken: Vec<String> = store
+        .read(|tx| tx.file_infos_with_errors())?
+        .into_iter()
+        .filter(|info| info.state == crate::store::FileState::Active)
+        .filter_map(|info| info.path)
+        .collect();
+    if !broken.is_empty() {
+        eprintln!(
+            "error: {} could not be published (first: {}); `pressrun status` shows why",
+            crate::cli::count(broken.len() as i64, "file"),
+            broken[0]
+        );
+        summary.failed = true;
+    }
+    Ok(())
 }
 
 /// Publishes scheduled entries whose time has come, each as one change.
@@ -292,17 +318,16 @@ fn sleep_unless(shutdown: &AtomicBool, duration: Duration) {
 /// batch or an rsync run longer than one lease is not taken over by
 /// another process.
 struct LeaseKeeper {
-    stop: Arc<AtomicBool>,
+    stop: std::sync::mpsc::Sender<()>,
     handle: Option<thread::JoinHandle<()>>,
 }
 
 impl LeaseKeeper {
     fn start(config: &Config, worker: &str) -> LeaseKeeper {
-        let stop = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let lease = config.queue.lease;
         let database = config.database.clone();
         let worker = worker.to_string();
-        let flag = stop.clone();
         let handle = thread::spawn(move || {
             let store = match Store::open_sqlite(&database) {
                 Ok(store) => store,
@@ -311,12 +336,8 @@ impl LeaseKeeper {
                     return;
                 }
             };
-            let interval = lease / 3;
-            while !flag.load(Ordering::SeqCst) {
-                sleep_unless(&flag, interval);
-                if flag.load(Ordering::SeqCst) {
-                    break;
-                }
+            // Waiting on the channel wakes at once when the run ends.
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(lease / 3) {
                 let until = now() + lease.as_secs() as i64;
                 let renewed = store.write(|tx| {
                     Ok::<_, StoreError>(tx.renew_job_leases(&worker, until)? + tx.renew_target_leases(&worker, until)?)
@@ -330,7 +351,7 @@ impl LeaseKeeper {
     }
 
     fn stop(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.stop.send(());
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
         }

@@ -229,7 +229,7 @@ fn imported_attachments_wait_for_their_files() {
     };
     let site = TestSite::new("");
     let report = site.ok(&["import", "--format", "wxr", wxr.to_str().unwrap()]);
-    assert!(report.contains("1 asset files must be copied in by hand"), "{report}");
+    assert!(report.contains("without file: 1 asset"), "{report}");
     let listing = site.ok(&["asset", "list"]);
     assert!(listing.contains("files/2008/05/android_cardback.png") && listing.contains("(no file yet)"), "{listing}");
     site.run_tasks();

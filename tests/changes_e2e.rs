@@ -265,7 +265,7 @@ fn scheduled_template_waits_for_its_interval() {
     let report = site.run_tasks();
     assert!(report.contains("1 postponed"), "{report}");
     assert!(!site.read("atom.xml").unwrap().contains("Changed."));
-    assert!(site.ok(&["status"]).contains("Queue: 1 jobs"));
+    assert!(site.ok(&["status"]).contains("Queue: 1 job "));
 }
 
 #[test]
@@ -312,4 +312,51 @@ fn taken_basename_is_rejected_with_its_owner() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("\"one\" is used by entry"), "{stderr}");
+}
+
+#[test]
+fn template_that_fails_to_render_is_rejected() {
+    let (site, _) = small_site();
+    let broken = site.dir.path().join("broken.html");
+    fs::write(&broken, "{{ entry.title|no_such_filter }}").unwrap();
+    let output = site.run(&["template", "edit", "entry", "--from", broken.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no_such_filter") && stderr.contains("not saved"), "{stderr}");
+    assert!(!site.ok(&["template", "show", "entry"]).contains("no_such_filter"));
+}
+
+#[test]
+fn archive_pattern_leaving_the_site_root_is_rejected() {
+    let (site, _) = small_site();
+    for pattern in ["../%y/%i", "/abs/%i", "%y/%q"] {
+        let output = site.run(&["template", "map", "date_archive", "--archive-type", "daily", "--pattern", pattern]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{pattern}: {stderr}");
+        assert!(stderr.contains(pattern), "{pattern}: {stderr}");
+    }
+}
+
+#[test]
+fn import_in_the_wrong_format_is_rejected() {
+    let site = TestSite::new("");
+    let xml = site.dir.path().join("export.xml");
+    fs::write(&xml, "<?xml version=\"1.0\"?><rss></rss>").unwrap();
+    let output = site.run(&["import", "--format", "mt", xml.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--format wxr"));
+    let text = site.dir.path().join("export.txt");
+    fs::write(&text, "TITLE: x\n-----\nBODY:\ny\n-----\n--------\n").unwrap();
+    let output = site.run(&["import", "--format", "wxr", text.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--format mt"));
+}
+
+#[test]
+fn status_lists_a_target_before_its_first_sync() {
+    let site = TestSite::new("");
+    let target = site.path("www");
+    site.configure(&format!("SyncTarget {}\n", target.display()));
+    let status = site.ok(&["status"]);
+    assert!(status.contains(&target.display().to_string()) && status.contains("full copy"), "{status}");
 }

@@ -95,3 +95,10 @@ fn missing_config_file_names_its_path() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("/nonexistent/pressrun.conf"), "{stderr}");
 }
+
+#[test]
+fn misspelled_directive_suggests_the_right_one() {
+    let (code, stderr) = status_error("SyncTarge /srv/mirror");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("did you mean SyncTarget?"), "{stderr}");
+}

@@ -13,17 +13,27 @@ use pressrun::import::wxr::WxrError;
 use pressrun::import::{ImportBatch, ImportedDate, ImportedEntry, mt, wxr};
 use pressrun::model::{CommentKind, EntryKind, Status, TextFilter};
 
-const MT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/mt-export");
-const WXR_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/wxr");
+const MT_DIR: &str = "mt-export";
+const WXR_DIR: &str = "wxr";
+
+/// A fixture folder under `PRESSRUN_FIXTURES`, or under `../shared/fixtures`
+/// beside the repository.
+fn fixture_folder(name: &str) -> std::path::PathBuf {
+    let root = std::env::var_os("PRESSRUN_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    root.join(name)
+}
 
 /// Reads a fixture, or prints why it is skipped and returns `None` when the
 /// fixture folder is absent.
 fn read_fixture(dir: &str, name: &str) -> Option<Vec<u8>> {
-    if !Path::new(dir).is_dir() {
-        println!("skipped: fixture folder {dir} is absent");
+    let dir = fixture_folder(dir);
+    if !dir.is_dir() {
+        println!("skipped: fixture folder {} is absent (set PRESSRUN_FIXTURES to its parent)", dir.display());
         return None;
     }
-    let path = Path::new(dir).join(name);
+    let path = dir.join(name);
     Some(std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display())))
 }
 
@@ -108,11 +118,12 @@ const MT_FILES: &[&str] = &[
 
 /// Lists a fixture folder without `SOURCES.md`.
 fn list(dir: &str) -> Option<BTreeSet<String>> {
-    if !Path::new(dir).is_dir() {
-        println!("skipped: fixture folder {dir} is absent");
+    let dir = fixture_folder(dir);
+    if !dir.is_dir() {
+        println!("skipped: fixture folder {} is absent (set PRESSRUN_FIXTURES to its parent)", dir.display());
         return None;
     }
-    let names = std::fs::read_dir(dir)
+    let names = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path: &PathBuf| path.file_name().is_some_and(|name| name != "SOURCES.md"))

@@ -124,12 +124,34 @@ fn reimport_updates_instead_of_duplicating() {
     let site = TestSite::new("");
     let path = file.to_str().unwrap();
     let first = site.ok(&["import", "--format", "mt", path]);
-    assert!(first.contains("entries:    3 new"), "{first}");
+    // The first record is marked NO ENTRY: as in Movable Type, it only adds
+    // comments to an existing entry with its date, and there is none.
+    assert!(first.contains("entries:    2 new"), "{first}");
+    assert!(first.contains("NO ENTRY record matches no existing entry"), "{first}");
     site.run_tasks();
     let second = site.ok(&["import", "--format", "mt", path]);
-    assert!(second.contains("entries:    0 new, 3 updated"), "{second}");
+    assert!(second.contains("entries:    0 new, 2 updated"), "{second}");
+    assert!(second.contains("comments:   0 new"), "{second}");
     assert!(second.contains("queued:     0 files"), "{second}");
-    assert_eq!(site.ok(&["entry", "list"]).lines().count(), 3);
+    assert_eq!(site.ok(&["entry", "list"]).lines().count(), 2);
+}
+
+#[test]
+fn comments_from_two_exports_are_merged_and_published() {
+    let site = TestSite::new("");
+    let entry = "AUTHOR: t\nTITLE: Talk\nBASENAME: talk\nSTATUS: Publish\nDATE: 05/03/2024 10:00:00 AM\n-----\nBODY:\nHello\n-----\n";
+    let first = format!("{entry}COMMENT:\nAUTHOR: Ann\nDATE: 05/04/2024 10:00:00 AM\nFirst!\n-----\n--------\n");
+    let second = format!("{entry}COMMENT:\nAUTHOR: Bob\nDATE: 05/05/2024 10:00:00 AM\nSecond.\n-----\n--------\n");
+    site.import_mt(&first);
+    site.run_tasks();
+    let report = site.import_mt(&second);
+    assert!(report.contains("comments:   1 new"), "{report}");
+    assert!(report.contains("queued:     1 file"), "only the entry page shows comments: {report}");
+    site.run_tasks();
+    let page = site.read("2024/05/talk.html").unwrap();
+    assert!(page.contains("First!") && page.contains("Second."), "comments were replaced, not merged:\n{page}");
+    let again = site.import_mt(&first);
+    assert!(again.contains("comments:   0 new"), "{again}");
 }
 
 #[test]

@@ -37,6 +37,7 @@ fn prefix_lengths(length: usize) -> Vec<usize> {
 #[test]
 fn prefixes_never_panic() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
 
     for path in fixture_paths(dir) {
         let bytes = std::fs::read(&path).unwrap();
@@ -50,6 +51,7 @@ fn prefixes_never_panic() {
 #[test]
 fn corrupted_bytes_never_panic() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let mut rng = StdRng::seed_from_u64(7);
 
     for path in fixture_paths(dir) {
@@ -142,6 +144,7 @@ fn damaged_signature_is_corrupt() {
 #[test]
 fn pixel_limit_names_stored_size() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let bytes = read_fixture(dir, "exif-orientation-examples__Landscape_1.jpg");
     let limits = Limits { max_pixels: 1_000_000, ..Limits::default() };
 
@@ -156,6 +159,7 @@ fn pixel_limit_names_stored_size() {
 #[test]
 fn output_format_overrides_source() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let bytes = read_fixture(dir, "pillow__transparent.png");
 
     for format in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Gif, ImageFormat::WebP] {
@@ -175,6 +179,7 @@ fn output_format_overrides_source() {
 #[test]
 fn jpeg_output_composites_on_white() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let bytes = read_fixture(dir, "pillow__transparent.png");
     let request = ThumbnailRequest { format: Some(ImageFormat::Jpeg), ..Default::default() };
 
@@ -188,6 +193,7 @@ fn jpeg_output_composites_on_white() {
 #[test]
 fn inspect_reads_only_the_header() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let bytes = read_fixture(dir, "pillow__truncated_jpeg.jpg");
 
     let Ok(FileKind::Image(info)) = inspect(&bytes, &Limits::default()) else {

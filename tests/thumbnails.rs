@@ -90,6 +90,7 @@ fn thumbnail_fixtures() -> Vec<(&'static Expected, Vec<u8>)> {
     let Some(dir) = fixtures_dir() else {
         return Vec::new();
     };
+    let dir = dir.as_path();
     EXPECTED
         .iter()
         .filter(|expected| expected.thumbnail.is_some())
@@ -128,6 +129,7 @@ fn cached_thumbnail(file: &str) -> Option<RgbaImage> {
 #[test]
 fn inspect_every_fixture() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
 
     for path in fixture_paths(dir) {
         let file = file_name(&path);
@@ -155,6 +157,7 @@ fn inspect_every_fixture() {
 #[test]
 fn every_table_row_has_a_file() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
 
     for expected in EXPECTED {
         assert!(dir.join(expected.file).is_file(), "{} is missing", expected.file);
@@ -235,6 +238,7 @@ const HOPPER_TOLERANCE: f64 = 20.0;
 #[test]
 fn hopper_orientations_match_reference() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     // The same portrait stored upright, as a 128x128 JPEG with other quantisation tables.
     let reference = cached_thumbnail("pillow__hopper_16bit_qtables.jpg").unwrap();
 
@@ -257,6 +261,7 @@ fn hopper_orientations_match_reference() {
 #[test]
 fn portrait_6_taller_than_wide() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let thumbnail = cached_thumbnail("exif-orientation-examples__Portrait_6.jpg").unwrap();
     let (width, height) = thumbnail.dimensions();
 
@@ -273,6 +278,7 @@ fn portrait_6_taller_than_wide() {
 /// orientation prescribes, and with the untransformed pixels.
 fn assert_orientation_applied(file: &str, transform: fn(&RgbaImage) -> RgbaImage) {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let bytes = read_fixture(dir, file);
     let thumbnail = thumbnail_of_width(&bytes, 4000);
     let decoded = decode_rgba(&thumbnail.bytes);
@@ -366,6 +372,7 @@ fn animations_give_first_frame() {
 #[test]
 fn truncated_jpeg_fails_cleanly() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let bytes = read_fixture(dir, "pillow__truncated_jpeg.jpg");
 
     let result = make_thumbnail(&bytes, ThumbnailRequest::default(), &Limits::default());
@@ -380,6 +387,7 @@ fn truncated_jpeg_fails_cleanly() {
 #[test]
 fn never_upscales() {
     let Some(dir) = fixtures_dir() else { return };
+    let dir = dir.as_path();
     let bytes = read_fixture(dir, "image-rs__cat.jpg");
     let request = ThumbnailRequest { width: Some(5000), height: Some(5000), format: None };
 

@@ -48,11 +48,19 @@ pub enum PatternError {
     Unknown { pattern: String, specifier: String },
     #[error("pattern {pattern:?} ends with a lone %")]
     Dangling { pattern: String },
+    #[error("pattern {pattern:?} must give a path under the site root: no leading '/' and no '.' or '..' parts")]
+    Escapes { pattern: String },
 }
 
-/// Checks that every specifier in `pattern` is known.
+/// Checks that every specifier in `pattern` is known and that the pattern
+/// stays under the site root.
 pub fn validate(pattern: &str) -> Result<(), PatternError> {
-    expand(pattern, &PathValues::default()).map(drop)
+    expand(pattern, &PathValues::default())?;
+    let escapes = pattern.starts_with('/') || pattern.split('/').any(|part| part == "." || part == "..");
+    if escapes {
+        return Err(PatternError::Escapes { pattern: pattern.to_string() });
+    }
+    Ok(())
 }
 
 /// Expands `pattern` with `values`. Repeated and leading `/` that empty
@@ -165,5 +173,7 @@ mod tests {
             Err(PatternError::Unknown { pattern: "%y/%q.html".into(), specifier: "q".into() })
         );
         assert!(matches!(validate("abc%"), Err(PatternError::Dangling { .. })));
+        assert!(matches!(validate("../%y/%i"), Err(PatternError::Escapes { .. })));
+        assert!(matches!(validate("/abs/%i"), Err(PatternError::Escapes { .. })));
     }
 }

@@ -72,7 +72,7 @@ pub fn upload(site: &Site, args: UploadArgs) -> anyhow::Result<ExitCode> {
             Stored::Unchanged { path, .. } => println!("{} -> {path:?} (unchanged)", source.display()),
         }
     }
-    println!("{queued} files queued");
+    println!("{} queued", super::count(queued as i64, "file"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -108,14 +108,15 @@ pub fn asset(site: &Site, command: AssetCommand) -> anyhow::Result<ExitCode> {
         }
         AssetCommand::Delete { asset } => {
             let settings = site.settings();
-            let queued = site.store.write(|tx| -> anyhow::Result<_> {
+            let (found, queued) = site.store.write(|tx| -> anyhow::Result<_> {
                 let found = upload::find_asset(tx, &asset).map_err(input_or_system)?;
                 let mut changes = ChangeSet::default();
                 upload::touch_asset(&mut changes, &found);
                 tx.delete_asset(found.id)?;
-                Ok(change::commit(tx, &settings, &changes, now())?.files.len())
+                Ok((found.clone(), change::commit(tx, &settings, &changes, now())?.files.len()))
             })?;
-            println!("{queued} files queued");
+            println!("deleted asset {} ({:?})", found.id, found.path);
+            println!("{} queued", super::count(queued as i64, "file"));
         }
     }
     Ok(ExitCode::SUCCESS)

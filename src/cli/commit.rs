@@ -51,16 +51,19 @@ pub fn run(site: &Site, dry_run: bool, edit: impl FnOnce(&mut dyn Tx) -> anyhow:
                 println!("{summary}");
             }
             print_clashes(&queued);
-            println!("{} files queued", queued.files.len());
+            println!("{} queued", super::count(queued.files.len() as i64, "file"));
             Ok(())
         }
         Err(error) => match error.downcast::<DryRun>() {
             Ok(DryRun(queued, summary)) => {
                 if !summary.is_empty() {
-                    println!("would have: {summary}");
+                    println!("dry run: {summary} (not saved)");
                 }
                 print_queued(&queued);
-                println!("{} files would be queued (dry run: nothing was changed)", queued.files.len());
+                println!(
+                    "{} would be queued (dry run: nothing was changed)",
+                    super::count(queued.files.len() as i64, "file")
+                );
                 Ok(())
             }
             Err(error) => Err(error),

@@ -74,9 +74,10 @@ pub struct Fields {
     /// RFC 3339 with an offset.
     #[arg(long)]
     date: Option<String>,
-    /// Category (for a page: its folder), by basename path such as
-    /// `news/local` or by label; repeatable, the first is the primary one.
-    #[arg(long = "category", alias = "folder", value_name = "CATEGORY")]
+    /// Category, by basename path such as `news/local` or by label;
+    /// repeatable, the first is the primary one. A page's folder is a
+    /// category too: `--folder about` publishes it under `about/`.
+    #[arg(long = "category", visible_alias = "folder", value_name = "CATEGORY")]
     categories: Vec<String>,
     /// A tag; repeatable. Replaces all tags when given.
     #[arg(long = "tag", value_name = "TAG")]
@@ -281,6 +282,12 @@ fn apply_file(tx: &mut dyn Tx, entry: &mut Entry, file: &std::path::Path, zone: 
         let reason = batch.skipped.first().map_or("no entry in it".to_string(), |s| s.reason.clone());
         return Err(InputError(format!("{}: {reason}", file.display())).into());
     };
+    if batch.entries.len() > 1 {
+        let count = batch.entries.len();
+        let message =
+            format!("{} has {count} entries; --from takes one (use `pressrun import` for more)", file.display());
+        return Err(InputError(message).into());
+    }
     entry.title = imported.title.trim().to_string();
     entry.body = imported.body.clone();
     entry.extended = imported.extended.clone();
@@ -327,8 +334,15 @@ pub fn find_category<'a>(all: &'a [Category], key: &str) -> Result<&'a Category,
         .ok_or_else(|| InputError(format!("no category {key:?}; create it with `pressrun category new`")))
 }
 
+/// Parses a status, in pressrun's words or Movable Type's (`Publish`,
+/// `Draft`, `Future`), in any case.
 pub fn parse_status(text: &str) -> Result<Status, InputError> {
-    text.parse().map_err(|_| InputError(format!("unknown status {text:?}; use draft, published or scheduled")))
+    match text.to_ascii_lowercase().as_str() {
+        "published" | "publish" => Ok(Status::Published),
+        "draft" => Ok(Status::Draft),
+        "scheduled" | "future" => Ok(Status::Scheduled),
+        _ => Err(InputError(format!("unknown status {text:?}; use draft, published or scheduled"))),
+    }
 }
 
 /// Parses a date in the site's time zone, or an RFC 3339 date with offset.

@@ -12,6 +12,7 @@ use super::InputError;
 use crate::model::{Template, TemplateMap};
 use crate::render::theme;
 use crate::store::Store;
+use crate::sync::target::Target;
 use crate::time::SiteTimeZone;
 
 #[derive(Debug, Args)]
@@ -47,7 +48,10 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
             InputError(format!("{} exists already; init does not overwrite a site", config_path.display())).into()
         );
     }
-    args.time_zone.parse::<SiteTimeZone>().map_err(|error| InputError(error.to_string()))?;
+    args.time_zone.parse::<SiteTimeZone>().map_err(|error| InputError(format!("--time-zone: {error}")))?;
+    for target in &args.targets {
+        Target::parse(target).map_err(|error| InputError(format!("--target {target}: {error}")))?;
+    }
     let site_path = match &args.site_path {
         Some(path) if path.is_absolute() => path.clone(),
         Some(path) => std::env::current_dir()?.join(path),

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use site::Site;
+pub use status::count;
 
 /// pressrun: a publish queue for static sites that distributes every file
 /// to several web servers with rsync.
@@ -65,7 +66,8 @@ enum Command {
     #[command(subcommand)]
     Asset(assets::AssetCommand),
     /// Compare each target with the site root (rsync dry run with
-    /// checksums); exits with 1 when a target differs.
+    /// checksums); exits with 1 when a target differs and --repair was not
+    /// given, or a target cannot be checked.
     Verify(verify::VerifyArgs),
 }
 

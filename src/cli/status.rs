@@ -6,50 +6,94 @@ use chrono::{DateTime, Utc};
 
 use super::Site;
 use crate::model::Timestamp;
+use crate::store::TargetState;
 use crate::time::now;
+
+/// Files with errors listed at most.
+const SHOWN_ERRORS: usize = 10;
 
 pub fn run(site: &Site) -> anyhow::Result<ExitCode> {
     let now = now();
-    let (queue, targets) =
-        site.store.read(|tx| Ok::<_, anyhow::Error>((tx.queue_summary(now)?, tx.target_states()?)))?;
+    let (queue, states, errors) = site.store.read(|tx| {
+        Ok::<_, anyhow::Error>((tx.queue_summary(now)?, tx.target_states()?, tx.file_infos_with_errors()?))
+    })?;
 
-    println!("Queue: {} jobs ({} being published, {} failing)", queue.queued, queue.claimed, queue.failing);
+    println!("Queue: {} ({} being published, {} failing)", count(queue.queued, "job"), queue.claimed, queue.failing);
     if let Some(oldest) = queue.oldest {
         println!("  oldest queued {} ago", age(now - oldest));
     }
-    for (priority, count) in &queue.by_priority {
-        println!("  priority {priority:>2}: {count}");
+    for (priority, jobs) in &queue.by_priority {
+        println!("  priority {priority:>2}: {} (higher runs first)", count(*jobs, "job"));
     }
+    print_errors(&errors);
 
     println!("Targets:");
-    if targets.is_empty() {
+    if site.config.targets.is_empty() && states.is_empty() {
         println!("  none configured (add SyncTarget lines to {})", site.config.path.display());
     }
-    for target in &targets {
-        let configured = site.config.targets.iter().any(|t| t.name == target.name);
-        println!("  {}{}", target.name, if configured { "" } else { " (no longer configured)" });
-        println!("    pending:      {} files", target.pending);
-        let lag = target.oldest_pending.map_or_else(|| "none".to_string(), |since| age(now - since));
-        println!("    lag:          {lag}");
-        println!("    last success: {}", when(target.last_success));
-        match &target.last_error {
-            Some(error) if target.failures > 0 => {
-                println!(
-                    "    last error:   {} ({} failures in a row): {error}",
-                    when(target.last_attempt),
-                    target.failures
-                )
+    for target in &site.config.targets {
+        match states.iter().find(|state| state.name == target.name) {
+            Some(state) => print_target(state, true, now),
+            None => {
+                println!("  {}", target.name);
+                println!("    new: the next run-periodic-tasks sends it a full copy of the site");
             }
-            _ => println!("    last error:   none"),
-        }
-        if target.failures > 0 && target.next_retry > now {
-            println!("    next retry:   in {}", age(target.next_retry - now));
-        }
-        if !target.initial_copy_done {
-            println!("    initial copy: in progress");
         }
     }
+    for state in states.iter().filter(|s| !site.config.targets.iter().any(|t| t.name == s.name)) {
+        print_target(state, false, now);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lists files whose last publish failed, with the error and what to do.
+fn print_errors(errors: &[crate::store::FileInfo]) {
+    if errors.is_empty() {
+        return;
+    }
+    println!("Files that could not be published: {}", errors.len());
+    for info in errors.iter().take(SHOWN_ERRORS) {
+        let path = info.path.as_deref().or(info.published_path.as_deref()).unwrap_or("?");
+        let state =
+            if info.state == crate::store::FileState::Failed { " (final until its source changes)" } else { "" };
+        println!("  {path}{state}: {}", info.last_error.as_deref().unwrap_or(""));
+    }
+    if errors.len() > SHOWN_ERRORS {
+        println!("  … and {} more", errors.len() - SHOWN_ERRORS);
+    }
+    println!(
+        "  Fix the cause (a template: `pressrun template edit`), then `pressrun publish --all` queues them again."
+    );
+}
+
+fn print_target(target: &TargetState, configured: bool, now: Timestamp) {
+    println!("  {}{}", target.name, if configured { "" } else { " (no longer configured)" });
+    println!("    pending:      {}", count(target.pending, "file"));
+    let lag = target.oldest_pending.map_or_else(|| "none".to_string(), |since| age(now - since));
+    println!("    lag:          {lag} (age of the oldest change not yet on this target)");
+    println!("    last success: {}", when(target.last_success));
+    match &target.last_error {
+        Some(error) if target.failures > 0 => println!(
+            "    last error:   {} ({} in a row): {error}",
+            when(target.last_attempt),
+            count(target.failures, "failure")
+        ),
+        _ => println!("    last error:   none"),
+    }
+    if target.failures > 0 && target.next_retry > now {
+        println!(
+            "    next retry:   in {} (`run-periodic-tasks --retry-now` tries at once)",
+            age(target.next_retry - now)
+        );
+    }
+    if !target.initial_copy_done {
+        println!("    initial copy: in progress");
+    }
+}
+
+/// `1 file`, `2 files`.
+pub fn count(n: i64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 fn when(timestamp: Option<Timestamp>) -> String {

@@ -35,6 +35,7 @@ pub struct ImportArgs {
 
 pub fn import(site: &Site, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    check_format(&args.file, &bytes, args.format)?;
     let batch = match args.format {
         Format::Mt => import::mt::parse(&bytes),
         Format::Wxr => {
@@ -45,6 +46,23 @@ pub fn import(site: &Site, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let report = site.store.write(|tx| import::apply::apply(tx, batch, &settings, now()))?;
     print_import_report(&args.file, &report);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rejects a file that is plainly in the other format, which would
+/// otherwise import nothing (MT) or fail with an XML error (WXR).
+fn check_format(file: &std::path::Path, bytes: &[u8], format: Format) -> Result<(), InputError> {
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let looks_like_xml = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+    match format {
+        Format::Mt if looks_like_xml => Err(InputError(format!(
+            "{} looks like XML, not a Movable Type export; for a WordPress export use --format wxr",
+            file.display()
+        ))),
+        Format::Wxr if !looks_like_xml => {
+            Err(InputError(format!("{} is not XML; for a Movable Type export use --format mt", file.display())))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn print_import_report(file: &std::path::Path, report: &ImportReport) {
@@ -59,9 +77,9 @@ fn print_import_report(file: &std::path::Path, report: &ImportReport) {
     }
     if report.assets_without_file > 0 {
         println!(
-            "  {} assets have no file yet (only their old URL is known); list them with `pressrun asset list` \
-             and copy each in with `pressrun upload --replace PATH FILE`",
-            report.assets_without_file
+            "  without file: {} (only their old URL is known; `pressrun asset list` shows them, and \
+             `pressrun upload --replace PATH FILE` gives each its file)",
+            super::count(report.assets_without_file as i64, "asset")
         );
     }
     println!("  skipped:    {}", report.skipped.len());
@@ -70,7 +88,7 @@ fn print_import_report(file: &std::path::Path, report: &ImportReport) {
     for (given, stored) in &report.renamed {
         println!("  basename {given:?} is stored as {stored:?}");
     }
-    println!("  queued:     {} files", report.queued);
+    println!("  queued:     {}", super::count(report.queued as i64, "file"));
 }
 
 /// Prints records with their positions, grouping repeats of one reason so
@@ -135,7 +153,10 @@ pub fn publish(site: &Site, args: PublishArgs) -> anyhow::Result<ExitCode> {
         Err(error) => match error.downcast::<DryRun>() {
             Ok(DryRun(queued)) => {
                 super::commit::print_queued(&queued);
-                println!("{} files would be queued", queued.files.len());
+                println!(
+                    "{} would be queued (dry run: nothing was changed)",
+                    super::count(queued.files.len() as i64, "file")
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             Err(error) => return Err(error),
@@ -149,7 +170,7 @@ pub fn publish(site: &Site, args: PublishArgs) -> anyhow::Result<ExitCode> {
             clash.dropped.key()
         );
     }
-    println!("{} files queued", queued.files.len());
+    println!("{} queued", super::count(queued.files.len() as i64, "file"));
     Ok(ExitCode::SUCCESS)
 }
 

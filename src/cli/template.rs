@@ -10,7 +10,12 @@ use super::commit::{self, Edit};
 use super::{InputError, Site};
 use crate::archive::specifier;
 use crate::model::{ArchiveType, PublishType, Template, TemplateKind, TemplateMap};
-use crate::store::Tx;
+use std::sync::Arc;
+
+use crate::change::including_templates;
+use crate::render::Renderer;
+use crate::snapshot::{SiteSettings, Snapshot};
+use crate::store::{FileState, Tx};
 
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
@@ -110,6 +115,7 @@ pub fn run(site: &Site, command: TemplateCommand) -> anyhow::Result<ExitCode> {
             Ok(Edit { templates: [id].into(), summary: format!("created template {name}"), ..Edit::default() })
         })?,
         TemplateCommand::Edit { name, from, publish_type, interval, output, page_size, dry_run } => {
+            let settings = site.settings();
             commit::run(site, dry_run, |tx| {
                 let mut template = find(tx, &name)?;
                 if let Some(file) = &from {
@@ -127,6 +133,7 @@ pub fn run(site: &Site, command: TemplateCommand) -> anyhow::Result<ExitCode> {
                     template.page_size = size;
                 }
                 tx.update_template(&template)?;
+                check_renders(tx, &settings, template.id)?;
                 Ok(Edit {
                     templates: [template.id].into(),
                     summary: format!("changed template {name}"),
@@ -204,6 +211,23 @@ fn read_source(file: &PathBuf, name: &str) -> anyhow::Result<String> {
     env.add_template_owned(name.to_string(), source.clone())
         .map_err(|error| InputError(format!("{}: template {name:?} does not compile: {error}", file.display())))?;
     Ok(source)
+}
+
+/// Renders one file of the template, and of each template that includes
+/// it, with the changed source, so that an error such as an unknown filter
+/// is reported now instead of failing every page at publish time.
+fn check_renders(tx: &mut dyn Tx, settings: &SiteSettings, template_id: i64) -> anyhow::Result<()> {
+    let snapshot = Arc::new(Snapshot::load(tx, settings.clone())?);
+    let renderer = Renderer::new(&snapshot.templates);
+    for id in including_templates(&snapshot, &[template_id].into()) {
+        let sample = tx.file_infos_of_template(id)?.into_iter().find(|info| info.state == FileState::Active);
+        let Some(info) = sample else { continue };
+        if let Err(error) = renderer.render(&snapshot, &info) {
+            let path = info.path.unwrap_or_default();
+            return Err(InputError(format!("{error}; {path} would fail, so the change is not saved")).into());
+        }
+    }
+    Ok(())
 }
 
 fn parse_publish_type(kind: &str, interval: Option<i64>) -> Result<PublishType, InputError> {

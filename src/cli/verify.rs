@@ -14,7 +14,8 @@ pub struct VerifyArgs {
     #[arg(long = "target", value_name = "TARGET")]
     targets: Vec<String>,
     /// Queue what is needed to fix the differences; the next
-    /// run-periodic-tasks sends and removes it.
+    /// run-periodic-tasks sends missing and different files and deletes
+    /// extra ones, including files put on the target by hand.
     #[arg(long)]
     repair: bool,
 }

@@ -37,10 +37,11 @@ impl Builder {
             None => (text, ""),
         };
         let Some(directive) = Directive::from_name(name) else {
+            let hint = Directive::closest(name).map(|known| format!(" (did you mean {known}?)")).unwrap_or_default();
             self.warnings.push(LineProblem {
                 line: Some(line),
                 directive: name.to_string(),
-                message: "unknown directive; the line is ignored".to_string(),
+                message: format!("unknown directive; the line is ignored{hint}"),
             });
             return;
         };
@@ -76,6 +77,7 @@ impl Builder {
         let site_name = self.last(Directive::SiteName).map_or_else(|| "My Site".to_string(), |(_, value)| value);
 
         if !self.problems.is_empty() {
+            self.problems.sort_by_key(|problem| problem.line.unwrap_or(0));
             return Err(ConfigError::Invalid { path: path.to_path_buf(), problems: self.problems });
         }
         let config = Config {
@@ -315,7 +317,11 @@ impl Builder {
             return default;
         };
         parse_size(&value).unwrap_or_else(|| {
-            self.problem(Some(line), directive, format!("{value:?} is not a whole number"));
+            self.problem(
+                Some(line),
+                directive,
+                format!("{value:?} is not a whole number (K, M and G suffixes are allowed)"),
+            );
             default
         })
     }

@@ -31,6 +31,46 @@ pub(super) enum Directive {
 }
 
 impl Directive {
+    const ALL: [Directive; 25] = [
+        Directive::SyncTarget,
+        Directive::RsyncOptions,
+        Directive::RsyncPath,
+        Directive::TempDir,
+        Directive::Database,
+        Directive::SitePath,
+        Directive::SiteUrl,
+        Directive::SiteName,
+        Directive::TimeZone,
+        Directive::SyncParallel,
+        Directive::SyncConnectTimeout,
+        Directive::SyncIoTimeout,
+        Directive::SyncDeadline,
+        Directive::SyncRetryBase,
+        Directive::SyncRetryMax,
+        Directive::SyncBatchSize,
+        Directive::SyncDeleteFallback,
+        Directive::SshControlPersist,
+        Directive::QueueLease,
+        Directive::PublishBatchSize,
+        Directive::AssetStore,
+        Directive::ThumbnailSizes,
+        Directive::ThumbnailFormat,
+        Directive::MaxUploadSize,
+        Directive::MaxImagePixels,
+    ];
+
+    /// The known directive closest to a misspelled `name`, when it is at
+    /// most two edits away.
+    pub(super) fn closest(name: &str) -> Option<&'static str> {
+        let wanted = name.to_ascii_lowercase();
+        Directive::ALL
+            .iter()
+            .map(|directive| (edit_distance(&wanted, &directive.name().to_ascii_lowercase()), directive.name()))
+            .filter(|(distance, _)| *distance <= 2)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, name)| name)
+    }
+
     pub(super) fn from_name(name: &str) -> Option<Directive> {
         let directive = match name.to_ascii_lowercase().as_str() {
             "synctarget" => Directive::SyncTarget,
@@ -91,5 +131,32 @@ impl Directive {
             Directive::MaxUploadSize => "MaxUploadSize",
             Directive::MaxImagePixels => "MaxImagePixels",
         }
+    }
+}
+
+/// The Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspelled_names_find_their_directive() {
+        assert_eq!(Directive::closest("SyncTarge"), Some("SyncTarget"));
+        assert_eq!(Directive::closest("tempdri"), Some("TempDir"));
+        assert_eq!(Directive::closest("CGIPath"), None);
     }
 }

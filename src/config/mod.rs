@@ -127,6 +127,11 @@ impl fmt::Display for LineProblem {
 pub enum ConfigError {
     #[error("cannot read config file {path}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "config file {path} does not exist; create a site with `pressrun init DIR`, or name its config \
+         with --config FILE or PRESSRUN_CONFIG"
+    )]
+    Missing { path: PathBuf },
     #[error("config file {path} is not valid UTF-8 (line {line})")]
     Encoding { path: PathBuf, line: usize },
     #[error("invalid config file {path}:\n{}", format_problems(.problems))]
@@ -162,7 +167,10 @@ const RESERVED_RSYNC_OPTIONS: &[&str] = &[
 impl Config {
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-        let bytes = fs::read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let bytes = fs::read(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => ConfigError::Missing { path: path.to_path_buf() },
+            _ => ConfigError::Read { path: path.to_path_buf(), source },
+        })?;
         let text = String::from_utf8(bytes).map_err(|error| {
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;

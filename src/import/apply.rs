@@ -65,7 +65,9 @@ pub fn apply(
         if imported.no_entry {
             match importer.comments_only(imported, &mut report) {
                 Ok(()) => {}
-                Err(ImportItemError::Skip(reason)) => report.skipped.push(Skipped { position: imported.position, reason }),
+                Err(ImportItemError::Skip(reason)) => {
+                    report.skipped.push(Skipped { position: imported.position, reason })
+                }
                 Err(ImportItemError::Store(error)) => return Err(error),
             }
             continue;
@@ -247,10 +249,12 @@ impl Importer<'_> {
             category_ids,
             tags: dedup(&imported.tags),
         };
+        // Exports carry no modification date, so a new entry counts as last
+        // changed when it was written; feeds would otherwise show every old
+        // entry as just updated.
+        entry.modified_on = entry.authored_on;
         if let Some(existing) = &before {
-            if same_content(existing, &entry) {
-                entry.modified_on = existing.modified_on;
-            }
+            entry.modified_on = if same_content(existing, &entry) { existing.modified_on } else { self.now };
             self.tx.update_entry(&entry)?;
         } else {
             entry.id = self.tx.insert_entry(&entry, Some(&imported.source_key))?;
@@ -335,7 +339,9 @@ impl Importer<'_> {
         let date = self.timestamp(imported.date);
         let existing = self.tx.entries(crate::store::EntryFilter::default())?;
         let Some(entry) = existing.iter().find(|entry| entry.authored_on == date) else {
-            return Err(ImportItemError::Skip("NO ENTRY record matches no existing entry by date; its comments are skipped".to_string()));
+            return Err(ImportItemError::Skip(
+                "NO ENTRY record matches no existing entry by date; its comments are skipped".to_string(),
+            ));
         };
         report.comments += self.merge_comments(entry.id, imported)?;
         Ok(())

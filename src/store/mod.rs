@@ -125,6 +125,9 @@ pub trait FileTx {
     fn file_infos_of_asset(&mut self, asset_id: crate::model::AssetId) -> Result<Vec<FileInfo>>;
     /// File infos that could not be produced and wait for their owner to change.
     fn failed_file_infos(&mut self) -> Result<Vec<FileInfo>>;
+    /// File infos whose last publish failed, including ones that will be
+    /// retried and ones whose failure is final.
+    fn file_infos_with_errors(&mut self) -> Result<Vec<FileInfo>>;
     /// Inserts a file info (its `id` is ignored). Fails with
     /// [`StoreError::Conflict`] when another file info wants the same path.
     fn insert_file_info(&mut self, info: &FileInfo) -> Result<FileInfoId>;
@@ -135,6 +138,10 @@ pub trait FileTx {
     /// File infos with a dependency on `key` whose range holds `position`;
     /// with `position` `None`, every dependency on `key` matches.
     fn files_depending_on(&mut self, key: &str, position: Option<&str>) -> Result<Vec<FileInfoId>>;
+    /// File infos with any dependency on any of `keys`.
+    fn files_depending_on_any(&mut self, keys: &[String]) -> Result<Vec<FileInfoId>>;
+    /// Whether any dependency is recorded at all (none before the first publish).
+    fn has_deps(&mut self) -> Result<bool>;
     /// File infos with a dependency on `key` whose range overlaps the span
     /// from `from` to `to` (inclusive; `None` is unbounded).
     fn files_overlapping(&mut self, key: &str, from: Option<&str>, to: Option<&str>) -> Result<Vec<FileInfoId>>;

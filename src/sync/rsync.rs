@@ -110,6 +110,28 @@ impl Outcome {
             && self.stderr.lines().any(|line| line.contains("delete-missing-args") && line.contains("unknown option"))
     }
 
+    /// The most telling lines of rsync's error output: the first line from
+    /// ssh or about the connection (rsync's own last line then only says
+    /// the connection closed), and the last line.
+    fn cause(&self) -> String {
+        const CONNECTION: [&str; 7] = [
+            "ssh:",
+            "Permission denied",
+            "Connection refused",
+            "Could not resolve",
+            "Host key verification failed",
+            "No route to host",
+            "timed out",
+        ];
+        let lines: Vec<&str> = self.stderr.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+        let first = lines.iter().find(|line| CONNECTION.iter().any(|mark| line.contains(mark)));
+        let last = lines.last().copied().unwrap_or("");
+        match first {
+            Some(first) if *first != last => format!("{first}; {last}"),
+            _ => last.to_string(),
+        }
+    }
+
     /// Bytes sent over the wire.
     pub fn bytes(&self) -> u64 {
         self.items.iter().map(|item| item.bytes).sum()
@@ -117,7 +139,7 @@ impl Outcome {
 
     /// A one-line description of a failure, for logs and `status`.
     pub fn describe(&self) -> String {
-        let last = self.stderr.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or("").trim();
+        let last = self.cause();
         match &self.exit {
             Exit::Success => "success".to_string(),
             Exit::Partial(code) => format!("rsync exit {code} (partial transfer): {last}"),
@@ -246,6 +268,7 @@ impl Rsync {
         list: Option<tempfile::NamedTempFile>,
     ) -> Result<Outcome, RsyncError> {
         let started = Instant::now();
+        debug!(program = %self.settings.program.display(), ?args, "running rsync");
         let mut command = Command::new(&self.settings.program);
         command
             .args(args)

@@ -7,17 +7,23 @@ use std::path::{Path, PathBuf};
 use image::{Rgb, RgbImage, RgbaImage};
 use pressrun::asset::image::{Limits, Thumbnail, ThumbnailRequest, make_thumbnail};
 
-/// The folder of real-world fixture images, beside the repository.
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/images");
+/// The folder of real-world fixture images: `images` under
+/// `PRESSRUN_FIXTURES`, or under `../shared/fixtures` beside the repository.
+pub fn fixtures_path() -> PathBuf {
+    let root = std::env::var_os("PRESSRUN_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    root.join("images")
+}
 
 /// Returns the fixture folder, or prints why the test is skipped and returns `None`
 /// when the folder is absent.
-pub fn fixtures_dir() -> Option<&'static Path> {
-    let dir = Path::new(FIXTURES);
+pub fn fixtures_dir() -> Option<PathBuf> {
+    let dir = fixtures_path();
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: fixture folder {FIXTURES} not found");
+        eprintln!("skipped: fixture folder {} not found (set PRESSRUN_FIXTURES to its parent)", dir.display());
         None
     }
 }

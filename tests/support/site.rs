@@ -114,14 +114,18 @@ fn rand_suffix() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
-/// A fixture file or folder under `../shared/fixtures`, or `None` (with a
-/// printed reason) when the shared folder is absent.
+/// A fixture file or folder under `PRESSRUN_FIXTURES`, or under
+/// `../shared/fixtures` beside the repository; `None` (with a printed
+/// reason) when it is absent.
 pub fn fixture(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(relative);
+    let root = std::env::var_os("PRESSRUN_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    let path = root.join(relative);
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("skipped: fixture {} is absent", path.display());
+        eprintln!("skipped: fixture {} is absent (set PRESSRUN_FIXTURES to the fixtures folder)", path.display());
         None
     }
 }

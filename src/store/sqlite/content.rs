@@ -95,8 +95,8 @@ impl SqliteTx<'_> {
 
     fn write_categories_and_tags(&self, entry: &Entry) -> Result<()> {
         let conn = self.conn();
-        conn.execute("DELETE FROM entry_categories WHERE entry_id = ?1", [entry.id])?;
-        conn.execute("DELETE FROM entry_tags WHERE entry_id = ?1", [entry.id])?;
+        conn.prepare_cached("DELETE FROM entry_categories WHERE entry_id = ?1")?.execute([entry.id])?;
+        conn.prepare_cached("DELETE FROM entry_tags WHERE entry_id = ?1")?.execute([entry.id])?;
         let mut insert = conn.prepare_cached(
             "INSERT OR IGNORE INTO entry_categories (entry_id, category_id, position) VALUES (?1, ?2, ?3)",
         )?;

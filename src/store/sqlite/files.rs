@@ -90,6 +90,10 @@ impl FileTx for SqliteTx<'_> {
         self.query_file_infos("WHERE state = 'failed' ORDER BY id", [])
     }
 
+    fn file_infos_with_errors(&mut self) -> Result<Vec<FileInfo>> {
+        self.query_file_infos("WHERE last_error IS NOT NULL ORDER BY id", [])
+    }
+
     fn insert_file_info(&mut self, info: &FileInfo) -> Result<FileInfoId> {
         let owner = &info.owner;
         self.conn()
@@ -171,6 +175,25 @@ impl FileTx for SqliteTx<'_> {
             .query_map([id], |row| Ok(Dep { key: row.get(0)?, lo: row.get(1)?, hi: row.get(2)? }))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(deps)
+    }
+
+    fn files_depending_on_any(&mut self, keys: &[String]) -> Result<Vec<FileInfoId>> {
+        let mut ids = Vec::new();
+        // SQLite limits the number of parameters of one statement.
+        for chunk in keys.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT DISTINCT file_info_id FROM deps WHERE key IN ({marks})");
+            let mut statement = self.conn().prepare_cached(&sql)?;
+            let found = statement.query_map(rusqlite::params_from_iter(chunk), |row| row.get(0))?;
+            for id in found {
+                ids.push(id?);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn has_deps(&mut self) -> Result<bool> {
+        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM deps)", [], |row| row.get(0))?)
     }
 
     fn files_overlapping(&mut self, key: &str, from: Option<&str>, to: Option<&str>) -> Result<Vec<FileInfoId>> {
