@@ -64,71 +64,92 @@ pub fn run(site: &Site, command: CategoryCommand) -> anyhow::Result<ExitCode> {
                 println!("{:>6}  {}  {}{parent}", category.id, category.basename, category.label);
             }
         }
-        CategoryCommand::New { label, basename, parent, description, dry_run } => commit::run(site, dry_run, |tx| {
-            let all = tx.categories()?;
-            let parent_id = parent.as_deref().map(|key| find_category(&all, key).map(|c| c.id)).transpose()?;
-            let wanted = match &basename {
-                Some(raw) => checked_basename(raw)?,
-                None => basename::from_title(&label),
-            };
-            let siblings: Vec<&str> =
-                all.iter().filter(|c| c.parent_id == parent_id).map(|c| c.basename.as_str()).collect();
-            let basename = basename::unique(&wanted, |b| siblings.contains(&b));
-            let category =
-                Category { id: 0, label: label.clone(), basename, parent_id, description: description.clone() };
-            let id = tx.insert_category(&category)?;
-            Ok(Edit {
-                touches: vec![Touch::Whole(keys::CATEGORIES.to_string())],
-                summary: format!("created category {id} ({})", category.basename),
-                ..Edit::default()
-            })
-        })?,
-        CategoryCommand::Edit { category, label, basename, parent, description, dry_run } => {
-            commit::run(site, dry_run, |tx| {
-                let all = tx.categories()?;
-                let mut changed = find_category(&all, &category)?.clone();
-                if let Some(label) = &label {
-                    changed.label = label.clone();
-                }
-                if let Some(raw) = &basename {
-                    changed.basename = checked_basename(raw)?;
-                }
-                if let Some(description) = &description {
-                    changed.description = description.clone();
-                }
-                if let Some(parent) = &parent {
-                    changed.parent_id = match parent.as_str() {
-                        "none" => None,
-                        key => Some(find_category(&all, key)?.id),
-                    };
-                    check_no_cycle(&all, changed.id, changed.parent_id)?;
-                }
-                tx.update_category(&changed)?;
-                Ok(category_edit(changed.id, format!("changed category {}", changed.id)))
-            })?
+        CategoryCommand::New { label, basename, parent, description, dry_run } => {
+            commit::run(site, dry_run, |tx| create(tx, &label, basename.as_deref(), parent.as_deref(), &description))?
         }
-        CategoryCommand::Delete { category, dry_run } => commit::run(site, dry_run, |tx| {
-            let all = tx.categories()?;
-            let found = find_category(&all, &category)?.clone();
-            if all.iter().any(|c| c.parent_id == Some(found.id)) {
-                return Err(InputError(format!(
-                    "category {:?} has subcategories; move or delete them first",
-                    found.label
-                ))
-                .into());
-            }
-            let entries = entries_in(tx, found.id)?;
-            tx.delete_category(found.id)?;
-            let mut edit = category_edit(found.id, format!("deleted category {} ({})", found.id, found.basename));
-            for before in entries {
-                let mut after = before.clone();
-                after.category_ids.retain(|id| *id != found.id);
-                edit.entries.push((Some(before), Some(after)));
-            }
-            Ok(edit)
-        })?,
+        CategoryCommand::Edit { category, label, basename, parent, description, dry_run } => {
+            let change = Change { label, basename, parent, description };
+            commit::run(site, dry_run, |tx| edit(tx, &category, &change))?
+        }
+        CategoryCommand::Delete { category, dry_run } => commit::run(site, dry_run, |tx| delete(tx, &category))?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn create(
+    tx: &mut dyn Tx,
+    label: &str,
+    basename: Option<&str>,
+    parent: Option<&str>,
+    description: &str,
+) -> anyhow::Result<Edit> {
+    let all = tx.categories()?;
+    let parent_id = parent.map(|key| find_category(&all, key).map(|c| c.id)).transpose()?;
+    let wanted = match basename {
+        Some(raw) => checked_basename(raw)?,
+        None => basename::from_title(label),
+    };
+    let siblings: Vec<&str> = all.iter().filter(|c| c.parent_id == parent_id).map(|c| c.basename.as_str()).collect();
+    let basename = basename::unique(&wanted, |b| siblings.contains(&b));
+    let category =
+        Category { id: 0, label: label.to_string(), basename, parent_id, description: description.to_string() };
+    let id = tx.insert_category(&category)?;
+    Ok(Edit {
+        touches: vec![Touch::Whole(keys::CATEGORIES.to_string())],
+        summary: format!("created category {id} ({})", category.basename),
+        ..Edit::default()
+    })
+}
+
+/// The fields `category edit` may change; `None` keeps the current one.
+struct Change {
+    label: Option<String>,
+    basename: Option<String>,
+    parent: Option<String>,
+    description: Option<String>,
+}
+
+fn edit(tx: &mut dyn Tx, key: &str, change: &Change) -> anyhow::Result<Edit> {
+    let all = tx.categories()?;
+    let mut changed = find_category(&all, key)?.clone();
+    if let Some(label) = &change.label {
+        changed.label = label.clone();
+    }
+    if let Some(raw) = &change.basename {
+        changed.basename = checked_basename(raw)?;
+    }
+    if let Some(description) = &change.description {
+        changed.description = description.clone();
+    }
+    if let Some(parent) = &change.parent {
+        changed.parent_id = match parent.as_str() {
+            "none" => None,
+            key => Some(find_category(&all, key)?.id),
+        };
+        check_no_cycle(&all, changed.id, changed.parent_id)?;
+    }
+    tx.update_category(&changed)?;
+    Ok(category_edit(changed.id, format!("changed category {}", changed.id)))
+}
+
+fn delete(tx: &mut dyn Tx, key: &str) -> anyhow::Result<Edit> {
+    let all = tx.categories()?;
+    let found = find_category(&all, key)?.clone();
+    if all.iter().any(|c| c.parent_id == Some(found.id)) {
+        return Err(
+            InputError(format!("category {:?} has subcategories; move or delete them first", found.label)).into()
+        );
+    }
+    let entries = entries_in(tx, found.id)?;
+    tx.delete_category(found.id)?;
+
+    let mut edit = category_edit(found.id, format!("deleted category {} ({})", found.id, found.basename));
+    for before in entries {
+        let mut after = before.clone();
+        after.category_ids.retain(|id| *id != found.id);
+        edit.entries.push((Some(before), Some(after)));
+    }
+    Ok(edit)
 }
 
 fn checked_basename(raw: &str) -> Result<String, InputError> {

@@ -96,81 +96,22 @@ pub fn run(site: &Site, command: TemplateCommand) -> anyhow::Result<ExitCode> {
             let template = site.store.read(|tx| find(tx, &name))?;
             print!("{}", template.source);
         }
-        TemplateCommand::New { name, kind, from, output, page_size, dry_run } => commit::run(site, dry_run, |tx| {
-            let kind: TemplateKind = kind.parse().map_err(|_| InputError(format!("unknown template kind {kind:?}")))?;
-            let source = read_source(&from, &name)?;
-            if kind == TemplateKind::Index && output.is_none() {
-                return Err(InputError("an index template needs --output".to_string()).into());
-            }
-            let template = Template {
-                id: 0,
-                name: name.clone(),
-                kind,
-                source,
-                output: output.clone(),
-                page_size,
-                publish_type: PublishType::Background,
-            };
-            let id = tx.insert_template(&template)?;
-            Ok(Edit { templates: [id].into(), summary: format!("created template {name}"), ..Edit::default() })
-        })?,
+        TemplateCommand::New { name, kind, from, output, page_size, dry_run } => {
+            commit::run(site, dry_run, |tx| create(tx, &name, &kind, &from, output.clone(), page_size))?
+        }
         TemplateCommand::Edit { name, from, publish_type, interval, output, page_size, dry_run } => {
             let settings = site.settings();
-            commit::run(site, dry_run, |tx| {
-                let mut template = find(tx, &name)?;
-                if let Some(file) = &from {
-                    template.source = read_source(file, &name)?;
-                }
-                if let Some(kind) = &publish_type {
-                    template.publish_type = parse_publish_type(kind, interval)?;
-                } else if let (Some(seconds), PublishType::Scheduled { .. }) = (interval, template.publish_type) {
-                    template.publish_type = PublishType::Scheduled { interval_secs: seconds };
-                }
-                if output.is_some() {
-                    template.output = output.clone();
-                }
-                if let Some(size) = page_size {
-                    template.page_size = size;
-                }
-                tx.update_template(&template)?;
-                check_renders(tx, &settings, template.id)?;
-                Ok(Edit {
-                    templates: [template.id].into(),
-                    summary: format!("changed template {name}"),
-                    ..Edit::default()
-                })
-            })?
+            let change = Change { from, publish_type, interval, output, page_size };
+            commit::run(site, dry_run, |tx| edit(tx, &settings, &name, &change))?
         }
         TemplateCommand::Delete { name, dry_run } => commit::run(site, dry_run, |tx| {
             let template = find(tx, &name)?;
             tx.delete_template(template.id)?;
             Ok(Edit { summary: format!("deleted template {name}"), ..Edit::default() })
         })?,
-        TemplateCommand::Map { name, archive_type, pattern, dry_run } => commit::run(site, dry_run, |tx| {
-            let template = find(tx, &name)?;
-            let archive_type: ArchiveType = archive_type
-                .parse()
-                .ok()
-                .filter(|t: &ArchiveType| {
-                    !matches!(t, ArchiveType::Index | ArchiveType::Asset | ArchiveType::Thumbnail)
-                })
-                .ok_or_else(|| InputError(format!("unknown archive type {archive_type:?}")))?;
-            specifier::validate(&pattern).map_err(|error| InputError(error.to_string()))?;
-            let preferred = !tx.template_maps()?.iter().any(|map| map.archive_type == archive_type);
-            let map = TemplateMap {
-                id: 0,
-                template_id: template.id,
-                archive_type,
-                file_pattern: pattern.clone(),
-                is_preferred: preferred,
-            };
-            let id = tx.insert_template_map(&map)?;
-            Ok(Edit {
-                templates: [template.id].into(),
-                summary: format!("added map {id}: {archive_type} {pattern}"),
-                ..Edit::default()
-            })
-        })?,
+        TemplateCommand::Map { name, archive_type, pattern, dry_run } => {
+            commit::run(site, dry_run, |tx| map(tx, &name, &archive_type, &pattern))?
+        }
         TemplateCommand::Unmap { id, dry_run } => commit::run(site, dry_run, |tx| {
             let map = tx
                 .template_maps()?
@@ -182,6 +123,88 @@ pub fn run(site: &Site, command: TemplateCommand) -> anyhow::Result<ExitCode> {
         })?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn create(
+    tx: &mut dyn Tx,
+    name: &str,
+    kind: &str,
+    from: &PathBuf,
+    output: Option<String>,
+    page_size: u32,
+) -> anyhow::Result<Edit> {
+    let kind: TemplateKind = kind.parse().map_err(|_| InputError(format!("unknown template kind {kind:?}")))?;
+    let source = read_source(from, name)?;
+    if kind == TemplateKind::Index && output.is_none() {
+        return Err(InputError("an index template needs --output".to_string()).into());
+    }
+    let template = Template {
+        id: 0,
+        name: name.to_string(),
+        kind,
+        source,
+        output,
+        page_size,
+        publish_type: PublishType::Background,
+    };
+    let id = tx.insert_template(&template)?;
+    Ok(Edit { templates: [id].into(), summary: format!("created template {name}"), ..Edit::default() })
+}
+
+/// The settings `template edit` may change; `None` keeps the current one.
+struct Change {
+    from: Option<PathBuf>,
+    publish_type: Option<String>,
+    interval: Option<i64>,
+    output: Option<String>,
+    page_size: Option<u32>,
+}
+
+fn edit(tx: &mut dyn Tx, settings: &SiteSettings, name: &str, change: &Change) -> anyhow::Result<Edit> {
+    let mut template = find(tx, name)?;
+    if let Some(file) = &change.from {
+        template.source = read_source(file, name)?;
+    }
+    if let Some(kind) = &change.publish_type {
+        template.publish_type = parse_publish_type(kind, change.interval)?;
+    } else if let (Some(seconds), PublishType::Scheduled { .. }) = (change.interval, template.publish_type) {
+        template.publish_type = PublishType::Scheduled { interval_secs: seconds };
+    }
+    if change.output.is_some() {
+        template.output = change.output.clone();
+    }
+    if let Some(size) = change.page_size {
+        template.page_size = size;
+    }
+
+    tx.update_template(&template)?;
+    check_renders(tx, settings, template.id)?;
+    Ok(Edit { templates: [template.id].into(), summary: format!("changed template {name}"), ..Edit::default() })
+}
+
+fn map(tx: &mut dyn Tx, name: &str, archive_type: &str, pattern: &str) -> anyhow::Result<Edit> {
+    let template = find(tx, name)?;
+    let archive_type: ArchiveType = archive_type
+        .parse()
+        .ok()
+        .filter(|t: &ArchiveType| !matches!(t, ArchiveType::Index | ArchiveType::Asset | ArchiveType::Thumbnail))
+        .ok_or_else(|| InputError(format!("unknown archive type {archive_type:?}")))?;
+    specifier::validate(pattern).map_err(|error| InputError(error.to_string()))?;
+
+    let preferred = !tx.template_maps()?.iter().any(|map| map.archive_type == archive_type);
+    let map = TemplateMap {
+        id: 0,
+        template_id: template.id,
+        archive_type,
+        file_pattern: pattern.to_string(),
+        is_preferred: preferred,
+    };
+    let id = tx.insert_template_map(&map)?;
+    Ok(Edit {
+        templates: [template.id].into(),
+        summary: format!("added map {id}: {archive_type} {pattern}"),
+        ..Edit::default()
+    })
 }
 
 fn list(site: &Site) -> anyhow::Result<()> {
