@@ -8,9 +8,9 @@
 //! torn file.
 
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -151,27 +151,27 @@ impl SiteRoot {
         let path = self.absolute(rel);
         self.create_parents(rel)?;
 
-        let temp = temp_path_for(&path);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o644)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&temp)
-            .map_err(io_error("cannot create", &temp))?;
-        file.write_all(bytes).map_err(io_error("cannot write", &temp))?;
-        drop(file);
+        // A temporary name of its own (created exclusively) keeps two
+        // processes that write the same file from mixing their bytes.
+        let dir = path.parent().expect("a site path has a parent");
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(TEMP_SUFFIX)
+            .permissions(std::fs::Permissions::from_mode(0o644))
+            .tempfile_in(dir)
+            .map_err(io_error("cannot create a temporary file in", dir))?;
+        temp.write_all(bytes).map_err(io_error("cannot write", temp.path()))?;
 
         if fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_dir()) {
-            let _ = fs::remove_file(&temp);
             return Err(SiteIoError {
                 action: "cannot replace directory",
                 path,
                 source: io::Error::from(io::ErrorKind::IsADirectory),
             });
         }
-        fs::rename(&temp, &path).map_err(io_error("cannot rename into place", &path))
+        temp.persist(&path).map_err(|error| SiteIoError { action: "cannot rename into place", path, source: error.error })?;
+        Ok(())
     }
 
     /// Creates the parent directories of `rel`, refusing to pass through a
@@ -269,11 +269,6 @@ impl SiteRoot {
     }
 }
 
-fn temp_path_for(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}{TEMP_SUFFIX}"))
-}
-
 fn is_stale_temp(path: &Path, min_age: Duration) -> bool {
     let is_temp = path.file_name().is_some_and(|name| name.to_string_lossy().ends_with(TEMP_SUFFIX));
     let age = fs::metadata(path)
@@ -306,7 +301,10 @@ mod tests {
         root.write_atomic(&rel, b"one").unwrap();
         root.write_atomic(&rel, b"two").unwrap();
         assert_eq!(root.read(&rel).unwrap().as_deref(), Some(&b"two"[..]));
-        assert!(!dir.path().join("news/2024/05/.a.html.pressrun-tmp").exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("news/2024/05")).unwrap().flatten().collect();
+        assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
+        let mode = fs::metadata(dir.path().join("news/2024/05/a.html")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
 
         let removal = root.remove(&rel).unwrap();
         assert!(removal.removed_file);

@@ -222,6 +222,8 @@ impl Rsync {
         .into_iter()
         .map(OsString::from)
         .collect();
+        // A file being written right now is not part of the site yet.
+        args.push(format!("--exclude=*{}", crate::site_root::TEMP_SUFFIX).into());
         args.extend(self.connection_arguments());
         let mut source = site_root.as_os_str().to_os_string();
         source.push("/");
