@@ -170,7 +170,11 @@ impl SiteRoot {
                 source: io::Error::from(io::ErrorKind::IsADirectory),
             });
         }
-        temp.persist(&path).map_err(|error| SiteIoError { action: "cannot rename into place", path, source: error.error })?;
+        temp.persist(&path).map_err(|error| SiteIoError {
+            action: "cannot rename into place",
+            path,
+            source: error.error,
+        })?;
         Ok(())
     }
 

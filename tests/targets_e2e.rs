@@ -127,21 +127,29 @@ fn failed_target_waits_for_its_retry_time() {
 }
 
 #[test]
-fn hung_target_is_given_up_in_bounded_time() {
+fn hung_target_is_given_up_in_bounded_time_at_every_position() {
     let _serial = serialize_test();
     let watch = ProcessWatch::start();
     let site = TestSite::new("");
-    let mut hosts = fleet(&site, 2);
+    let mut hosts = fleet(&site, 3);
     site.import_mt(&many_entries(5));
-    hosts.servers[0].hang().expect("hang sshd");
-    let started = Instant::now();
-    let (code, report) = run(&site, &[]);
-    assert_eq!(code, Some(1), "{report}");
-    assert!(started.elapsed() < Duration::from_secs(60), "a hung target held the run for {:?}", started.elapsed());
-    assert_trees_equal(&site.root, &site.copy_in(&hosts.dirs[1]));
-    hosts.servers[0].unhang().unwrap();
-    assert_eq!(run(&site, &["--retry-now"]).0, Some(0));
-    assert_all_equal(&site, &hosts.dirs);
+    assert_eq!(run(&site, &[]).0, Some(0));
+
+    for hung in 0..3 {
+        hosts.servers[hung].hang().expect("hang sshd");
+        site.import_mt(&mt_entry(&format!("Hung {hung}"), &format!("hung_{hung}"), "03/04/2024 10:00:00 AM", "", "x"));
+        let started = Instant::now();
+        let (code, report) = run(&site, &[]);
+        assert_eq!(code, Some(1), "{report}");
+        assert!(started.elapsed() < Duration::from_secs(60), "a hung target held the run for {:?}", started.elapsed());
+        for (_, dir) in hosts.dirs.iter().enumerate().filter(|(index, _)| *index != hung) {
+            assert_trees_equal(&site.root, &site.copy_in(dir));
+        }
+        hosts.servers[hung].unhang().unwrap();
+        let (code, report) = run(&site, &["--retry-now"]);
+        assert_eq!(code, Some(0), "{report}");
+        assert_all_equal(&site, &hosts.dirs);
+    }
     drop(hosts);
     watch.assert_no_leftovers(Duration::from_secs(5));
 }
