@@ -33,6 +33,9 @@ const PRIVILEGE_SEPARATION_DIR: &str = "/run/sshd";
 /// How long a server may take from its start until it accepts connections.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long stopping a server waits for its sessions to end.
+const SESSION_END_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Running sshd servers, one per host alias `bench-web1` … `bench-webN`.
 pub struct SshHosts {
     servers: Vec<Child>,
@@ -112,10 +115,16 @@ impl SshHosts {
 }
 
 impl Drop for SshHosts {
-    /// Ends every server with SIGTERM, by PID, and reaps it.
+    /// Ends every server with SIGTERM, by PID, and reaps it. Waits first
+    /// (up to [`SESSION_END_TIMEOUT`]) for its sessions to end, because a
+    /// session whose server is gone is left to init to reap.
     fn drop(&mut self) {
         for server in &mut self.servers {
             let pid = libc::pid_t::try_from(server.id()).unwrap_or(0);
+            let started = Instant::now();
+            while has_children(pid) && started.elapsed() < SESSION_END_TIMEOUT {
+                thread::sleep(Duration::from_millis(20));
+            }
             // SAFETY: kill only sends a signal, to a child that was not reaped yet.
             unsafe { libc::kill(pid, libc::SIGTERM) };
             if let Err(error) = server.wait() {
@@ -123,6 +132,18 @@ impl Drop for SshHosts {
             }
         }
     }
+}
+
+/// Returns whether a process has `pid` as its parent, from /proc.
+fn has_children(pid: libc::pid_t) -> bool {
+    let Ok(processes) = fs::read_dir("/proc") else { return false };
+    processes.flatten().any(|process| {
+        let stat = fs::read_to_string(process.path().join("stat")).unwrap_or_default();
+        // The parent PID is the second field after the command name, which
+        // is in parentheses and may contain spaces.
+        let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1));
+        parent.and_then(|parent| parent.parse::<libc::pid_t>().ok()) == Some(pid)
+    })
 }
 
 /// Returns the uid and gid of [`USER`], creating the user with `useradd`
