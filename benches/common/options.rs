@@ -24,7 +24,7 @@ pub struct RunOptions {
     pub bench: bool,
 }
 
-/// The directory that holds every run: `--keep DIR`, or a temporary
+/// The directory that contains every run: `--keep DIR`, or a temporary
 /// directory that is removed when this value is dropped.
 pub struct WorkDir {
     pub path: PathBuf,

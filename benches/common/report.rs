@@ -54,9 +54,9 @@ pub fn table(rows: &[Row]) -> String {
     text
 }
 
-/// Lists the machine and the software versions in Markdown; `work_dir`
+/// Lists the machine and the software versions in Markdown. `work_dir`
 /// is where the runs wrote their files, and `tools` are version lines of
-/// further programs the benchmark ran.
+/// further programs that the benchmark ran.
 pub fn machine_facts(work_dir: &Path, tools: &[String]) -> String {
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = field(&cpuinfo, "model name").unwrap_or_else(|| "unknown".to_string());

@@ -14,7 +14,7 @@ use crate::common::site::{self, PublishCounts, Site, SyncLine};
 use crate::common::tree;
 use crate::ssh_hosts::SshHosts;
 
-/// How the targets are reached.
+/// The way the targets are reached.
 pub enum Transport<'a> {
     /// Directories on this machine, written by a local rsync.
     Local,
@@ -72,7 +72,7 @@ pub struct Change {
     pub synced: Vec<SyncLine>,
 }
 
-/// What one transport's part of a run measured.
+/// Measurements of one transport's part of a run.
 pub struct Copies {
     /// The transport: "local" or "ssh".
     pub label: &'static str,

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-/// The login of the ssh targets. Its shell is /bin/sh, because a shell that
-/// reads start-up files (root's .bashrc here runs `pyenv init`) adds about
-/// 100 ms to every ssh command.
+/// The login of the ssh targets. Its shell is /bin/sh, so that no shell
+/// start-up file (such as a .bashrc that runs `pyenv init`) adds time to
+/// every ssh command.
 pub const USER: &str = "pressrun-bench";
 
 const USER_HOME: &str = "/var/tmp/pressrun-bench";
@@ -147,8 +147,8 @@ fn has_children(pid: libc::pid_t) -> bool {
 }
 
 /// Returns the uid and gid of [`USER`], creating the user with `useradd`
-/// when missing and unlocking its password with `usermod -p '*'`: sshd
-/// rejects key logins to a locked account.
+/// when missing and unlocking its password with `usermod -p '*'`, because
+/// sshd rejects key logins to a locked account.
 fn ensure_user() -> anyhow::Result<(u32, u32)> {
     if lookup_user()?.is_none() {
         run_checked(

@@ -26,7 +26,7 @@ pub struct Edit {
     pub movable_type: MtCount,
 }
 
-/// What must hold on every target after the change was synced.
+/// A condition that must hold on every target after the change was synced.
 enum Check {
     /// The file contains the text.
     Contains { page: PathBuf, text: String },
@@ -34,7 +34,7 @@ enum Check {
     Moved { old: PathBuf, new: PathBuf },
 }
 
-/// What one change did.
+/// Counts and times of one change.
 pub struct EditResult {
     /// `N files would be queued` from the dry run.
     pub queued: usize,

@@ -3,9 +3,9 @@
 //!
 //! The rule counted:
 //!
-//! - **Entry save**: the entry's own page; the pages of its previous and
-//!   next entry; every index template; the entry's monthly archive and the
-//!   monthly archives before and after it; the archive of each of its
+//! - **Entry save**: the entry's own page, the pages of its previous and
+//!   next entry, every index template, the entry's monthly archive with the
+//!   monthly archives before and after it, and the archive of each of its
 //!   categories. This is what `rebuild_entry` with `BuildDependencies` in
 //!   Movable Type's `lib/MT/WeblogPublisher.pm` republishes for a blog with
 //!   individual, monthly and category archives.
