@@ -11,35 +11,28 @@
 //! can be several times slower. Odd runs start with pressrun, even runs
 //! with Hugo, so neither tool always runs on a warmer page cache.
 
-#[path = "site_build/content.rs"]
-mod content;
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // each benchmark uses part of the shared code
+mod common;
 #[path = "site_build/hugo.rs"]
 mod hugo;
 #[path = "site_build/pressrun.rs"]
 mod pressrun;
-#[path = "site_build/process.rs"]
-mod process;
-#[path = "site_build/report.rs"]
-mod report;
-#[path = "site_build/tree.rs"]
-mod tree;
 
-use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Parser;
 
-use content::Entry;
+use common::content::{self, Entry};
+use common::expected::ExpectedFiles;
+use common::options::RunOptions;
+use common::process::{self, Measured};
+use common::report::{self, Row};
+use common::tree;
 use pressrun::PressrunResult;
-use process::Measured;
-use report::Row;
-
-/// Entries per page of the main index, in pressrun's default theme and in
-/// `paginate` of the Hugo config.
-const INDEX_PAGE_SIZE: usize = 10;
 
 #[derive(Parser)]
 #[command(about = "Build a generated site with pressrun and with Hugo; print pages per second and peak memory")]
@@ -48,18 +41,8 @@ struct Arguments {
     #[arg(long, default_value_t = 10_000)]
     entries: usize,
 
-    /// Measured runs; the table shows their median, minimum and maximum.
-    #[arg(long, default_value_t = 3)]
-    runs: usize,
-
-    /// Write every run under this directory and keep it, instead of in a
-    /// temporary directory that is removed at the end.
-    #[arg(long, value_name = "DIR")]
-    keep: Option<PathBuf>,
-
-    /// Added by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
+    #[command(flatten)]
+    run: RunOptions,
 }
 
 /// Everything measured in one run.
@@ -70,55 +53,14 @@ struct RunResult {
     hugo_bytes: u64,
 }
 
-/// The number of files each tool should publish for the generated site.
-struct ExpectedFiles {
-    entries: usize,
-    index_pages: usize,
-    months: usize,
-    categories: usize,
-}
-
-impl ExpectedFiles {
-    fn of(entries: &[Entry]) -> ExpectedFiles {
-        let months: BTreeSet<String> = entries.iter().map(Entry::month).collect();
-        let categories: BTreeSet<&str> = entries.iter().flat_map(|entry| entry.categories.iter().copied()).collect();
-        ExpectedFiles {
-            entries: entries.len(),
-            index_pages: entries.len().div_ceil(INDEX_PAGE_SIZE).max(1),
-            months: months.len(),
-            categories: categories.len(),
-        }
-    }
-
-    /// Entry pages, index pages, monthly and category archives, and
-    /// `archives.html`, `atom.xml` and `styles.css`.
-    fn pressrun(&self) -> usize {
-        self.entries + self.index_pages + self.months + self.categories + 3
-    }
-
-    /// Counts the same files plus `page/1/index.html`, which Hugo writes as a
-    /// redirect to the first index page.
-    fn hugo(&self) -> usize {
-        self.pressrun() + 1
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     let arguments = Arguments::parse();
-    if arguments.entries == 0 || arguments.runs == 0 {
-        bail!("--entries and --runs must be at least 1");
+    arguments.run.validate()?;
+    if arguments.entries == 0 {
+        bail!("--entries must be at least 1");
     }
-    let temporary;
-    let work_dir = match &arguments.keep {
-        Some(dir) => {
-            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            dir.canonicalize()?
-        }
-        None => {
-            temporary = tempfile::Builder::new().prefix("pressrun-site-build-").tempdir()?;
-            temporary.path().to_path_buf()
-        }
-    };
+    let work_dir = arguments.run.work_dir("pressrun-site-build-")?;
+    let runs = arguments.run.runs;
 
     let entries = content::generate(arguments.entries);
     let expected = ExpectedFiles::of(&entries);
@@ -129,31 +71,29 @@ fn main() -> anyhow::Result<()> {
         expected.categories,
         expected.pressrun(),
         expected.hugo(),
-        work_dir.display()
+        work_dir.path.display()
     );
 
     let mut results = Vec::new();
     let mut summaries = Vec::new();
-    for number in 1..=arguments.runs {
-        let run_dir = work_dir.join(format!("run{number}"));
-        if run_dir.exists() {
-            bail!("{} exists; give --keep an empty directory so that every run starts fresh", run_dir.display());
-        }
+    for number in 1..=runs {
+        let run_dir = work_dir.run_dir(number)?;
         let result = run(&run_dir, &entries, &expected, number % 2 == 0)?;
-        let summary = format!("run {number}/{}: {}", arguments.runs, summarize(&result));
+        let summary = format!("run {number}/{runs}: {}", summarize(&result));
         eprintln!("{summary}");
         summaries.push(summary);
         results.push(result);
     }
 
-    println!("## Results: {} entries, {} runs\n", arguments.entries, arguments.runs);
+    println!("## Results: {} entries, {runs} runs\n", arguments.entries);
     println!("{}", report::table(&rows(&results)));
     println!("{}", describe_outputs(&results[0], &expected));
     println!("Per run (odd runs start with pressrun, even runs with Hugo):\n");
     for summary in &summaries {
         println!("- {summary}");
     }
-    println!("\nMachine:\n\n{}", report::machine_facts(&work_dir));
+    let hugo_version = process::version_line("hugo", &["version"]);
+    println!("\nMachine:\n\n{}", report::machine_facts(&work_dir.path, &[hugo_version]));
     Ok(())
 }
 
@@ -161,7 +101,6 @@ fn main() -> anyhow::Result<()> {
 fn run(dir: &Path, entries: &[Entry], expected: &ExpectedFiles, hugo_first: bool) -> anyhow::Result<RunResult> {
     let export = dir.join("export.txt");
     let hugo_site = dir.join("hugo-site");
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     content::write_mt_export(entries, &export)?;
     hugo::write_site(entries, &hugo_site)?;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::content::{self, Entry};
+use crate::common::content::{self, Entry};
 
 /// The site config. `disableKinds` and `outputs` leave out what pressrun
 /// does not publish: RSS feeds, the sitemap, robots.txt, the 404 page and

@@ -3,8 +3,8 @@
 use std::fs;
 use std::path::Path;
 
-use crate::pressrun::PRESSRUN;
-use crate::process;
+use super::process;
+use super::site::PRESSRUN;
 
 /// One row of the table: a measure and its value in every run.
 pub struct Row {
@@ -54,9 +54,10 @@ pub fn table(rows: &[Row]) -> String {
     text
 }
 
-/// Lists the machine and the software versions in Markdown; `work_dir`
-/// is where the runs wrote their files.
-pub fn machine_facts(work_dir: &Path) -> String {
+/// Lists the machine and the software versions in Markdown. `work_dir`
+/// is where the runs wrote their files, and `tools` are version lines of
+/// further programs that the benchmark ran.
+pub fn machine_facts(work_dir: &Path, tools: &[String]) -> String {
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = field(&cpuinfo, "model name").unwrap_or_else(|| "unknown".to_string());
     let processors = cpuinfo.lines().filter(|line| line.starts_with("processor")).count();
@@ -73,7 +74,9 @@ pub fn machine_facts(work_dir: &Path) -> String {
     text.push_str(&format!("- memory: {memory}; Linux {}\n", kernel.trim()));
     text.push_str(&format!("- file system of the output directories: {}\n", file_system(work_dir)));
     text.push_str(&format!("- {} (commit {commit})\n", process::version_line(PRESSRUN, &["--version"])));
-    text.push_str(&format!("- {}\n", process::version_line("hugo", &["version"])));
+    for tool in tools {
+        text.push_str(&format!("- {tool}\n"));
+    }
     let rsync = process::version_line("rsync", &["--version"]);
     text.push_str(&format!("- {}\n", rsync.split_whitespace().collect::<Vec<_>>().join(" ")));
     text.push_str(&format!("- date: {}\n", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")));

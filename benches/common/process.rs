@@ -34,32 +34,60 @@ impl Measured {
 /// with a non-zero status. The clock runs from just before the spawn to
 /// just after `wait4` returns.
 pub fn run(command: &mut Command, log_dir: &Path, name: &str) -> anyhow::Result<Measured> {
-    let stdout_path = log_dir.join(format!("{name}.stdout"));
-    let stderr_path = log_dir.join(format!("{name}.stderr"));
-    command.stdout(File::create(&stdout_path)?).stderr(File::create(&stderr_path)?);
+    run_parallel(vec![(command, name)], log_dir)
+}
 
+/// Starts every command at once, each logging as [`run`] does, and waits
+/// for all of them. Fails when any exits with a non-zero status. The
+/// clock runs from just before the first spawn to just after the last
+/// `wait4` returns; CPU time is the sum over the commands and peak memory
+/// the largest of them. `stderr` is the stderr of every command, in order.
+pub fn run_parallel(commands: Vec<(&mut Command, &str)>, log_dir: &Path) -> anyhow::Result<Measured> {
     let busy_before = machine_busy_seconds();
     let started = Instant::now();
-    let child = command.spawn().with_context(|| format!("cannot start {name}: {command:?}"))?;
-    let (status, usage) = wait4(child.id()).with_context(|| format!("wait4 failed for {name}"))?;
+    let mut children = Vec::new();
+    for (command, name) in commands {
+        let (stdout_path, stderr_path) =
+            (log_dir.join(format!("{name}.stdout")), log_dir.join(format!("{name}.stderr")));
+        let spawned = File::create(&stdout_path)
+            .and_then(|stdout| Ok((stdout, File::create(&stderr_path)?)))
+            .and_then(|(stdout, stderr)| command.stdout(stdout).stderr(stderr).spawn());
+        match spawned {
+            Ok(child) => children.push((child, format!("{name}: {command:?}"), stdout_path, stderr_path)),
+            Err(error) => {
+                // Let the commands already started finish, so none is left running.
+                for (mut child, ..) in children {
+                    let _ = child.wait();
+                }
+                return Err(error).with_context(|| format!("cannot start {name}: {command:?}"));
+            }
+        }
+    }
+
+    let (mut cpu_seconds, mut peak_rss_kib, mut stderr) = (0.0, 0, String::new());
+    let mut failures = Vec::new();
+    for (child, description, stdout_path, stderr_path) in children {
+        let waited = wait4(child.id()).with_context(|| format!("wait4 failed for {description}"));
+        // `child` was reaped by wait4; dropping a std Child neither waits nor kills.
+        drop(child);
+        let (status, usage) = waited?;
+        cpu_seconds += time_seconds(usage.ru_utime) + time_seconds(usage.ru_stime);
+        peak_rss_kib = peak_rss_kib.max(u64::try_from(usage.ru_maxrss).unwrap_or(0));
+        let command_stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
+        if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+            let stdout = fs::read_to_string(&stdout_path).unwrap_or_default();
+            failures.push(format!(
+                "{description} failed (wait status {status:#x})\nstdout:\n{stdout}\nstderr:\n{command_stderr}"
+            ));
+        }
+        stderr.push_str(&command_stderr);
+    }
     let seconds = started.elapsed().as_secs_f64();
     let busy = machine_busy_seconds() - busy_before;
-    // `child` was reaped by wait4; dropping a std Child neither waits nor kills.
-    drop(child);
-
-    let stdout = fs::read_to_string(&stdout_path).unwrap_or_default();
-    let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        bail!("{name} failed (wait status {status:#x}): {command:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
     }
-    let cpu_seconds = time_seconds(usage.ru_utime) + time_seconds(usage.ru_stime);
-    Ok(Measured {
-        seconds,
-        peak_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
-        cpu_seconds,
-        other_cpu_seconds: (busy - cpu_seconds).max(0.0),
-        stderr,
-    })
+    Ok(Measured { seconds, peak_rss_kib, cpu_seconds, other_cpu_seconds: (busy - cpu_seconds).max(0.0), stderr })
 }
 
 fn time_seconds(time: libc::timeval) -> f64 {
@@ -109,10 +137,21 @@ fn wait4(pid: u32) -> io::Result<(libc::c_int, libc::rusage)> {
     }
 }
 
-/// Returns the first line of a program's `--version` or `version` output.
+/// Returns the first line of a program's `--version` or `version` output,
+/// from stdout, or from stderr when stdout is empty (as for `ssh -V`).
 pub fn version_line(program: &str, args: &[&str]) -> String {
     match Command::new(program).args(args).output() {
-        Ok(output) => String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or("").trim().to_string(),
+        Ok(output) => {
+            let text = if output.stdout.is_empty() { &output.stderr } else { &output.stdout };
+            String::from_utf8_lossy(text).lines().next().unwrap_or("").trim().to_string()
+        }
         Err(error) => format!("unknown ({program}: {error})"),
     }
+}
+
+/// Writes all dirty file data to disk (sync(2)), so that writeback of files
+/// from an earlier step does not fall into the next timed one.
+pub fn flush_file_systems() {
+    // SAFETY: sync takes no arguments, and Linux documents it as always successful.
+    unsafe { libc::sync() };
 }
