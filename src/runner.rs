@@ -119,9 +119,11 @@ pub fn run_periodic_tasks(
     let keeper = LeaseKeeper::start(config, &worker);
     let site = SiteRoot::new(&config.site_path);
     site.create().map_err(PublishError::from)?;
-    let removed = site.remove_stale_temp_files(config.queue.lease).map_err(PublishError::from)?;
-    if removed > 0 {
-        info!(removed, "removed temporary files left by an interrupted run");
+    if options.workers.publish {
+        let removed = site.remove_stale_temp_files(config.queue.lease).map_err(PublishError::from)?;
+        if removed > 0 {
+            info!(removed, "removed temporary files left by an interrupted run");
+        }
     }
 
     let batch_size = options.load.unwrap_or(config.queue.batch_size).max(1);

@@ -156,7 +156,7 @@ impl SiteRoot {
         let dir = path.parent().expect("a site path has a parent");
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let mut temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!(".{name}.{}-", std::process::id()))
             .suffix(TEMP_SUFFIX)
             .permissions(std::fs::Permissions::from_mode(0o644))
             .tempfile_in(dir)
@@ -274,12 +274,28 @@ impl SiteRoot {
 }
 
 fn is_stale_temp(path: &Path, min_age: Duration) -> bool {
-    let is_temp = path.file_name().is_some_and(|name| name.to_string_lossy().ends_with(TEMP_SUFFIX));
+    // The name is checked first: reading metadata for every file of a large
+    // site root would cost more than the walk itself.
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else { return false };
+    let Some(stem) = name.strip_suffix(TEMP_SUFFIX) else { return false };
+    if writer_is_gone(stem) {
+        return true;
+    }
     let age = fs::metadata(path)
         .and_then(|meta| meta.modified())
         .ok()
         .and_then(|modified| SystemTime::now().duration_since(modified).ok());
-    is_temp && age.is_some_and(|age| age >= min_age)
+    age.is_some_and(|age| age >= min_age)
+}
+
+/// Whether the process that created a temporary file (its name is
+/// `.NAME.PID-RANDOM`) no longer runs on this machine.
+fn writer_is_gone(stem: &str) -> bool {
+    let writer = stem.rsplit('.').next().and_then(|part| part.split('-').next());
+    match writer.and_then(|pid| pid.parse::<u32>().ok()) {
+        Some(pid) => pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists(),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -326,6 +342,16 @@ mod tests {
         let error = root.write_atomic(&RelPath::new("evil/x.html").unwrap(), b"x").unwrap_err();
         assert!(error.to_string().contains("evil"), "{error}");
         assert!(!outside.path().join("x.html").exists());
+    }
+
+    #[test]
+    fn temp_files_of_dead_writers_are_removed_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        // No process has id 0x7fffffff on Linux (the largest pid is lower).
+        fs::write(dir.path().join(".x.html.2147483647-abc123.pressrun-tmp"), b"torn").unwrap();
+        fs::write(dir.path().join(format!(".y.html.{}-abc123.pressrun-tmp", std::process::id())), b"mine").unwrap();
+        let removed = SiteRoot::new(dir.path()).remove_stale_temp_files(Duration::from_secs(3600)).unwrap();
+        assert_eq!(removed, 1);
     }
 
     #[test]

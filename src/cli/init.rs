@@ -9,11 +9,14 @@ use anyhow::Context;
 use clap::Args;
 
 use super::InputError;
+use crate::change::ChangeSet;
 use crate::model::{Template, TemplateMap};
 use crate::render::theme;
+use crate::snapshot::SiteSettings;
 use crate::store::Store;
 use crate::sync::target::Target;
 use crate::time::SiteTimeZone;
+use crate::time::now;
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -64,6 +67,8 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open_sqlite(&site_dir.join("pressrun.db"))?;
     install_theme(&store)?;
     fs::write(&config_path, text).with_context(|| format!("cannot write {}", config_path.display()))?;
+    let config = crate::config::Config::load(&config_path)?.config;
+    queue_theme(&store, &super::Site::settings_of(&config))?;
 
     println!("Created site in {}", site_dir.display());
     println!("  config:    {}", config_path.display());
@@ -133,4 +138,12 @@ pub fn install_theme(store: &Store) -> anyhow::Result<()> {
         crate::change::bump_content_version(tx)?;
         Ok(())
     })
+}
+
+/// Queues the theme's files, so that the first `run-periodic-tasks`
+/// publishes the index files of the still empty site.
+fn queue_theme(store: &Store, settings: &SiteSettings) -> anyhow::Result<usize> {
+    let change = ChangeSet { everything: true, ..ChangeSet::default() };
+    let queued = store.write(|tx| crate::change::commit(tx, settings, &change, now()))?;
+    Ok(queued.files.len())
 }

@@ -35,12 +35,17 @@ impl Site {
     }
 
     pub fn settings(&self) -> SiteSettings {
+        Site::settings_of(&self.config)
+    }
+
+    /// The site-wide settings a config gives.
+    pub fn settings_of(config: &Config) -> SiteSettings {
         SiteSettings {
-            name: self.config.site_name.clone(),
-            url: self.config.site_url.clone(),
-            time_zone: self.config.time_zone,
-            thumbnail_sizes: self.config.assets.thumbnail_sizes.clone(),
-            thumbnail_format: self.config.assets.thumbnail_format,
+            name: config.site_name.clone(),
+            url: config.site_url.clone(),
+            time_zone: config.time_zone,
+            thumbnail_sizes: config.assets.thumbnail_sizes.clone(),
+            thumbnail_format: config.assets.thumbnail_format,
         }
     }
 

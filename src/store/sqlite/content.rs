@@ -281,11 +281,22 @@ impl ContentTx for SqliteTx<'_> {
     }
 
     fn entries(&mut self, filter: EntryFilter) -> Result<Vec<Entry>> {
-        let sql = format!(
-            "SELECT {ENTRY_COLUMNS} FROM entries WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2) \
-             ORDER BY authored_on, id"
-        );
-        self.query_entries(&sql, params![filter.kind.map(|k| k.as_str()), filter.status.map(|s| s.as_str())])
+        // Each combination gets plain equality tests, so that SQLite can use
+        // the (status, kind, authored_on, id) index instead of sorting.
+        let mut conditions = Vec::new();
+        let mut values: Vec<&str> = Vec::new();
+        if let Some(status) = filter.status {
+            conditions.push("status = ?");
+            values.push(status.as_str());
+        }
+        if let Some(kind) = filter.kind {
+            conditions.push("kind = ?");
+            values.push(kind.as_str());
+        }
+        let condition =
+            if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM entries {condition} ORDER BY authored_on, id");
+        self.query_entries(&sql, rusqlite::params_from_iter(values))
     }
 
     fn insert_entry(&mut self, entry: &Entry, source_key: Option<&str>) -> Result<EntryId> {
