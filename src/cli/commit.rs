@@ -17,6 +17,10 @@ pub struct Edit {
     pub entries: Vec<(Option<Entry>, Option<Entry>)>,
     pub touches: Vec<Touch>,
     pub templates: BTreeSet<TemplateId>,
+    /// Queue every file (`publish --all`).
+    pub everything: bool,
+    /// Include templates whose publish type is manual (an explicit publish).
+    pub include_manual: bool,
     /// A line for the user, such as "created entry 12".
     pub summary: String,
 }
@@ -34,7 +38,12 @@ pub fn run(site: &Site, dry_run: bool, edit: impl FnOnce(&mut dyn Tx) -> anyhow:
     let outcome = site.store.write(|tx| -> anyhow::Result<(Queued, String)> {
         let done = edit(tx)?;
         let snapshot = Snapshot::load(tx, settings.clone())?;
-        let mut changes = ChangeSet { templates: done.templates.clone(), ..ChangeSet::default() };
+        let mut changes = ChangeSet {
+            templates: done.templates.clone(),
+            everything: done.everything,
+            include_manual: done.include_manual,
+            ..ChangeSet::default()
+        };
         for (before, after) in &done.entries {
             changes.entry_changed(before.as_ref(), after.as_ref(), &snapshot);
         }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::commit::Edit;
 use super::{InputError, Site};
-use crate::change::{self, ChangeSet};
 use crate::import::{self, ImportReport};
 use crate::runner::{self, RunOptions, Workers};
 use crate::time::now;
@@ -134,50 +134,17 @@ pub fn publish(site: &Site, args: PublishArgs) -> anyhow::Result<ExitCode> {
     if !args.all && args.template.is_empty() {
         return Err(InputError("say what to publish: --all or --template NAME".to_string()).into());
     }
-    let settings = site.settings();
-    let queued = site.store.write(|tx| -> anyhow::Result<_> {
-        let mut change = ChangeSet { everything: args.all, include_manual: true, ..ChangeSet::default() };
+    super::commit::run(site, args.dry_run, |tx| {
+        let mut edit = Edit { everything: args.all, include_manual: true, ..Edit::default() };
         for name in &args.template {
             let template =
                 tx.template_by_name(name)?.ok_or_else(|| InputError(format!("no template named {name:?}")))?;
-            change.templates.insert(template.id);
+            edit.templates.insert(template.id);
         }
-        let queued = change::commit(tx, &settings, &change, now())?;
-        if args.dry_run {
-            return Err(DryRun(queued).into());
-        }
-        Ok(queued)
-    });
-    let queued = match queued {
-        Ok(queued) => queued,
-        Err(error) => match error.downcast::<DryRun>() {
-            Ok(DryRun(queued)) => {
-                super::commit::print_queued(&queued);
-                println!(
-                    "{} would be queued (dry run: nothing was changed)",
-                    super::count(queued.files.len() as i64, "file")
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            Err(error) => return Err(error),
-        },
-    };
-    for clash in &queued.clashes {
-        eprintln!(
-            "warning: {} is wanted by both {} and {}; only the first is published",
-            clash.path,
-            clash.kept.key(),
-            clash.dropped.key()
-        );
-    }
-    println!("{} queued", super::count(queued.files.len() as i64, "file"));
+        Ok(edit)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
-
-/// Carries a dry run's result out of the transaction it rolls back.
-#[derive(Debug, thiserror::Error)]
-#[error("dry run")]
-pub struct DryRun(pub change::Queued);
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
