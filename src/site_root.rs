@@ -231,8 +231,7 @@ impl SiteRoot {
     }
 
     /// Flushes every written file of the site root's filesystem to disk
-    /// with one `syncfs(2)` call, which costs far less than one `fsync` per
-    /// file in a batch.
+    /// with one `syncfs(2)` call per batch instead of one `fsync` per file.
     pub fn sync_filesystem(&self) -> Result<(), SiteIoError> {
         let dir = File::open(&self.root).map_err(io_error("cannot open", &self.root))?;
         // SAFETY: `dir` is an open file descriptor for the whole call.
@@ -247,9 +246,10 @@ impl SiteRoot {
         Ok(())
     }
 
-    /// Removes temporary files left by a process that crashed mid-write.
-    /// Files younger than `min_age` are left alone, since another process
-    /// may be writing them right now.
+    /// Removes temporary files left by a process that crashed mid-write:
+    /// those whose writer (named in the file name) no longer runs, and any
+    /// older than `min_age`. Younger files of a running writer are left
+    /// alone, since that process may be writing them right now.
     pub fn remove_stale_temp_files(&self, min_age: Duration) -> Result<usize, SiteIoError> {
         let mut removed = 0;
         let mut dirs = vec![self.root.clone()];
