@@ -211,7 +211,7 @@ fn run_pass(
 }
 
 /// Fails the run when files could not be published, whether in this run
-/// or before: the site is not what its content says until they are fixed.
+/// or before, because the site does not match its content until they are fixed.
 /// A thumbnail that cannot be made from its image does not count, since
 /// pages link to the original instead.
 fn report_unpublished(store: &Store, summary: &mut RunSummary) -> Result<(), StoreError> {
@@ -297,7 +297,10 @@ pub fn describe_target(report: &TargetReport) -> String {
         report.elapsed.as_secs_f64()
     );
     if report.vanished > 0 {
-        amount.push_str(&format!(" ({} files vanished during the transfer and were checked again)", report.vanished));
+        amount.push_str(&format!(
+            " ({} files changed or vanished during the transfer and were checked again)",
+            report.vanished
+        ));
     }
     match &report.result {
         TargetResult::UpToDate => format!("sync {}: up to date", report.target),

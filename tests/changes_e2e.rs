@@ -171,7 +171,8 @@ fn dry_run_changes_nothing() {
     would_queue(&site, &["entry", "edit", "two", "--title", "Deux", "--date", "2024-06-01 10:00"]);
     would_queue(&site, &["entry", "delete", "one"]);
     let listing = site.ok(&["entry", "list"]);
-    assert!(listing.contains("two  Two") && listing.contains("one  One"), "{listing}");
+    assert!(listing.contains("two  Two"), "{listing}");
+    assert!(listing.contains("one  One"), "{listing}");
     assert!(site.ok(&["status"]).contains("Queue: 0 jobs"));
 }
 
@@ -225,8 +226,10 @@ fn late_evening_entry_lands_on_its_own_day_whatever_the_host_zone() {
         assert!(output.status.success());
         let evening = site.read("2020/10/26/index.html").expect("day archive of the 26th");
         let morning = site.read("2020/10/27/index.html").expect("day archive of the 27th");
-        assert!(evening.contains("Evening") && !evening.contains("Morning"));
-        assert!(morning.contains("Morning") && !morning.contains("Evening"));
+        assert!(evening.contains("Evening"));
+        assert!(!evening.contains("Morning"));
+        assert!(morning.contains("Morning"));
+        assert!(!morning.contains("Evening"));
         pages.push((evening, morning));
     }
     assert_eq!(pages[0], pages[1], "the pages depend on the host's time zone");
@@ -289,7 +292,8 @@ fn entry_fields_can_come_from_an_export_file() {
     site.ok(&["entry", "new", "--from", file.to_str().unwrap()]);
     site.run_tasks();
     let page = site.read("2024/05/from_file.html").expect("published from the file");
-    assert!(page.contains("Written elsewhere.") && page.contains(">Tech<"));
+    assert!(page.contains("Written elsewhere."));
+    assert!(page.contains(">Tech<"));
 }
 
 #[test]
@@ -322,7 +326,8 @@ fn template_that_fails_to_render_is_rejected() {
     let output = site.run(&["template", "edit", "entry", "--from", broken.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("no_such_filter") && stderr.contains("not saved"), "{stderr}");
+    assert!(stderr.contains("no_such_filter"), "{stderr}");
+    assert!(stderr.contains("not saved"), "{stderr}");
     assert!(!site.ok(&["template", "show", "entry"]).contains("no_such_filter"));
 }
 
@@ -358,5 +363,6 @@ fn status_lists_a_target_before_its_first_sync() {
     let target = site.path("www");
     site.configure(&format!("SyncTarget {}\n", target.display()));
     let status = site.ok(&["status"]);
-    assert!(status.contains(&target.display().to_string()) && status.contains("full copy"), "{status}");
+    assert!(status.contains(&target.display().to_string()), "{status}");
+    assert!(status.contains("full copy"), "{status}");
 }

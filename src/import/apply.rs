@@ -250,7 +250,7 @@ impl Importer<'_> {
             tags: dedup(&imported.tags),
         };
         // Exports carry no modification date, so a new entry counts as last
-        // changed when it was written; feeds would otherwise show every old
+        // changed when it was written. Feeds would otherwise show every old
         // entry as just updated.
         entry.modified_on = entry.authored_on;
         if let Some(existing) = &before {

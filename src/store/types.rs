@@ -3,7 +3,7 @@
 
 use crate::model::{ArchiveType, AssetId, CategoryId, EntryId, FileInfoId, TemplateId, TemplateMapId, Timestamp};
 
-/// What produced a file. Two file infos never share an owner, and a file is
+/// The producer of a file. Two file infos never share an owner, and a file is
 /// only ever removed by the file info that owns it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FileOwner {
@@ -152,12 +152,12 @@ pub struct FileInfo {
     pub owner: FileOwner,
     pub archive_type: ArchiveType,
     pub template_id: Option<TemplateId>,
-    /// Where the file should be, relative to the site root; `None` once the
+    /// The path the file should have, relative to the site root; `None` once the
     /// file info is retired.
     pub path: Option<String>,
     /// Absolute or site-relative URL of `path`.
     pub url: String,
-    /// Where the last written copy is, relative to the site root.
+    /// The path of the last written copy, relative to the site root.
     pub published_path: Option<String>,
     /// BLAKE3 hex digest of the bytes last written to `published_path`.
     pub content_hash: Option<String>,
@@ -197,14 +197,14 @@ pub struct Job {
     pub attempts: i64,
 }
 
-/// What happened to a job on completion.
+/// The result of completing a job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobOutcome {
     /// The job left the queue.
     Done,
     /// A newer request arrived while it ran; it stays queued.
     Requeued,
-    /// Another worker holds the job now; nothing was changed.
+    /// Another worker has claimed the job now, so nothing was changed.
     LostLease,
 }
 
@@ -247,7 +247,7 @@ pub struct TargetState {
     pub pending: i64,
     /// `since` of the oldest pending path.
     pub oldest_pending: Option<Timestamp>,
-    /// How deletions are sent, once found out (`delete-missing-args` or
+    /// The method for sending deletions, once found out (`delete-missing-args` or
     /// `directory-delete`).
     pub delete_method: Option<String>,
 }
@@ -258,7 +258,7 @@ pub struct Asset {
     pub id: AssetId,
     /// The display name, as uploaded.
     pub name: String,
-    /// Where the file is published, relative to the site root.
+    /// The path the file is published at, relative to the site root.
     pub path: String,
     pub mime: String,
     pub size: i64,
@@ -267,7 +267,7 @@ pub struct Asset {
     /// BLAKE3 hex digest of the bytes, which also names the blob in the
     /// asset store; `None` while only a remote URL is known.
     pub hash: Option<String>,
-    /// Where the file came from when it was imported.
+    /// The URL the file came from when it was imported.
     pub source_url: Option<String>,
     pub entry_id: Option<EntryId>,
     pub created_on: Timestamp,

@@ -67,8 +67,8 @@ pub struct TargetReport {
     pub elapsed: Duration,
     /// Paths still pending afterwards.
     pub pending: i64,
-    /// Files removed locally while rsync was sending them (rsync exit 24);
-    /// each is checked again in the next round.
+    /// Files removed or rewritten locally while rsync was sending them
+    /// (rsync exit 24); each is checked again in the next round.
     pub vanished: usize,
 }
 

@@ -2,7 +2,7 @@
 //! removals, each group is sent with one rsync run, and what arrived is
 //! cleared.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use tracing::{error, info, warn};
@@ -39,8 +39,8 @@ enum GroupResult {
 pub struct TargetPass<'a> {
     syncer: &'a Syncer<'a>,
     rsync: Rsync,
-    /// Whether the remote rsync understands `--delete-missing-args`;
-    /// assumed until it says otherwise.
+    /// Whether the remote rsync accepts `--delete-missing-args`. It is
+    /// assumed until the remote rejects the option.
     delete_missing: bool,
     /// The capability found in this pass, to store afterwards.
     pub found_method: Option<&'static str>,
@@ -180,9 +180,9 @@ impl<'a> TargetPass<'a> {
         listed.iter().map(|path| rsync::list_entry(&self.site_root().join(path))).collect()
     }
 
-    /// Removals for a target whose rsync lacks `--delete-missing-args`:
-    /// with `SyncDeleteFallback directory`, each parent directory is synced
-    /// with `--delete`; otherwise the removals fail and stay pending, since
+    /// Sends removals to a target whose rsync lacks `--delete-missing-args`.
+    /// With `SyncDeleteFallback directory`, each parent directory is synced
+    /// with `--delete`. Otherwise the removals fail and stay pending, because
     /// reporting them as done would leave the files on the target.
     fn send_removals_without_delete_missing(&mut self, group: &Group) -> Result<GroupResult, SyncError> {
         if self.syncer.config.sync.delete_fallback != DeleteFallback::Directory {
@@ -227,11 +227,11 @@ impl<'a> TargetPass<'a> {
         dirs.into_iter().map(|dir| if dir.is_empty() { ".".to_string() } else { dir }).collect()
     }
 
-    /// The paths to list for a group. In a removal group, a path whose
-    /// parent directory is gone too is replaced by the topmost removed
-    /// directory, and paths inside a listed directory are left out: rsync
-    /// removes the whole directory (`--force`), while listing a path under
-    /// a missing directory would make it report the directory as vanished.
+    /// Lists the paths of a group. In a removal group, a path whose parent
+    /// directory is gone too is replaced by the topmost removed directory,
+    /// and paths inside a listed directory are left out. rsync removes the
+    /// whole directory (`--force`), and a path listed under a missing
+    /// directory would make it report the directory as vanished.
     fn listed_paths(&self, group: &Group) -> Vec<String> {
         if !group.removal {
             return group.files.iter().map(|f| f.path.clone()).collect();
@@ -285,9 +285,9 @@ impl<'a> TargetPass<'a> {
         Ok(GroupResult::Done { files, deleted, bytes: outcome.bytes(), vanished: 0 })
     }
 
-    /// After a partial transfer (rsync exit 23 or 24), asks rsync with a
-    /// dry run which listed paths still differ on the target. Those stay
-    /// pending; the rest are cleared.
+    /// Runs a dry run after a partial transfer (rsync exit 23 or 24) to find
+    /// which listed paths still differ on the target. Those stay pending,
+    /// and the rest are cleared.
     fn finish_partial(&self, group: &Group, entries: &[Vec<u8>], outcome: &Outcome) -> Result<GroupResult, SyncError> {
         let check = self.rsync.run(entries, Mode::DryRun { delete_missing: self.delete_missing }, &|_| {})?;
         if !matches!(check.exit, Exit::Success | Exit::Partial(_)) {
@@ -298,11 +298,24 @@ impl<'a> TargetPass<'a> {
             check.items.iter().filter(|item| item.is_change()).filter_map(|item| self.relative(&item.path)).collect();
         let differs = |path: &str| differing.iter().any(|d| d == path || path.starts_with(&format!("{d}/")));
         let vanished = |file: &PendingFile| !group.removal && !self.site_root().join(&file.path).exists();
+        // A file marked pending again while rsync ran was rewritten locally,
+        // so it differs on the target because it is newer, not because the
+        // target failed. The next round sends the new version.
+        let target = &self.rsync.target.name;
+        let batch_size = self.syncer.config.sync.batch_size;
+        let current: HashMap<String, i64> = self
+            .syncer
+            .store
+            .read(|tx| tx.pending(target, batch_size))?
+            .into_iter()
+            .map(|f| (f.path, f.version))
+            .collect();
+        let rewritten = |file: &PendingFile| current.get(&file.path).is_some_and(|version| *version != file.version);
         let mut arrived = Vec::new();
         let mut gone = Vec::new();
         let mut failed = Vec::new();
         for file in group.files.iter().cloned() {
-            if vanished(&file) {
+            if vanished(&file) || rewritten(&file) {
                 gone.push(file);
             } else if differs(&file.path) {
                 failed.push(file);
@@ -310,13 +323,12 @@ impl<'a> TargetPass<'a> {
                 arrived.push(file);
             }
         }
-        let target = &self.rsync.target.name;
         self.syncer.store.write(|tx| tx.clear_pending(target, &arrived))?;
 
         if failed.is_empty() {
-            // Files removed locally during the transfer stay pending; the
-            // next round sends their removal (or the file, if it is back).
-            info!(vanished = gone.len(), "partial transfer; files that vanished meanwhile are checked again");
+            // Files removed or rewritten locally during the transfer stay
+            // pending, and the next round sends their current state.
+            info!(changed = gone.len(), "partial transfer; files that changed meanwhile are checked again");
             return Ok(GroupResult::Done {
                 files: arrived.len(),
                 deleted: 0,

@@ -32,7 +32,7 @@ pub struct Rsync {
     pub remote_shell: Option<RemoteShell>,
 }
 
-/// How a run is to treat its list.
+/// The way a run treats its list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Send the listed paths. With `delete_missing`, a listed path that does
@@ -77,7 +77,7 @@ impl Item {
     }
 }
 
-/// How a run ended.
+/// The end state of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Exit {
     Success,
@@ -110,9 +110,9 @@ impl Outcome {
             && self.stderr.lines().any(|line| line.contains("delete-missing-args") && line.contains("unknown option"))
     }
 
-    /// The most telling lines of rsync's error output: the first line from
-    /// ssh or about the connection (rsync's own last line then only says
-    /// the connection closed), and the last line.
+    /// Picks the most useful lines of rsync's error output: the first line
+    /// from ssh or about the connection, and the last line. rsync's own last
+    /// line then only reports that the connection closed.
     fn cause(&self) -> String {
         const CONNECTION: [&str; 7] = [
             "ssh:",
@@ -187,8 +187,8 @@ impl Rsync {
             Mode::DirectoryDelete => args.extend(["--dirs".into(), "--delete".into(), "--force".into()]),
             _ => {}
         }
-        // pressrun lists only files it knows changed, so rsync must not skip
-        // one whose size and time happen to match (a rewrite within the same
+        // pressrun lists only files that changed, so rsync must not skip one
+        // whose size and time happen to match (a rewrite within the same
         // second). A dry run instead compares contents, to find what did not
         // arrive.
         if matches!(mode, Mode::DryRun { .. }) {
@@ -253,8 +253,8 @@ impl Rsync {
     }
 
     /// Runs rsync for `paths` (absolute paths on this machine) and waits
-    /// for it, up to the deadline. `on_item` sees each output line as it
-    /// arrives, for progress bars.
+    /// for it, up to the deadline. `on_item` is called with each output line
+    /// as it arrives, for progress bars.
     pub fn run(&self, paths: &[Vec<u8>], mode: Mode, on_item: &(dyn Fn(&Item) + Sync)) -> Result<Outcome, RsyncError> {
         let list = self.write_list(paths)?;
         debug!(target = %self.target, files = paths.len(), ?mode, "starting rsync");
@@ -441,9 +441,9 @@ pub fn parse_item(line: &[u8]) -> Option<Item> {
     Some(Item { change, bytes, path, is_dir })
 }
 
-/// Undoes rsync's output escaping: `\#ooo` (three octal digits) is one
-/// byte; rsync escapes a literal backslash before `#` the same way, so any
-/// other backslash is literal.
+/// Undoes rsync's output escaping, where `\#ooo` (three octal digits) is
+/// one byte. rsync escapes a literal backslash before `#` the same way, so
+/// any other backslash is literal.
 pub fn unescape(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len());
     let mut i = 0;
